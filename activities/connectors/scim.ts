@@ -1,0 +1,93 @@
+// Any SCIM 2.0 server (RFC 7644 list): startIndex/count paging, or RFC 9865
+// cursors when the server offers `nextCursor`.
+import { Http, type HttpOptions } from './http'
+import type { ScimSettings } from './settings'
+import { email, text, type Connector, type DirectoryUser, type Page } from './types'
+
+const PAGE_SIZE = 100
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
+
+interface ScimListResponse {
+  totalResults?: number
+  Resources?: ScimUser[]
+  nextCursor?: string
+}
+
+interface ScimUser {
+  id?: unknown
+  userName?: unknown
+  name?: { givenName?: unknown; familyName?: unknown }
+  displayName?: unknown
+  active?: unknown
+  title?: unknown
+  emails?: { value?: unknown; primary?: unknown }[]
+  [ENTERPRISE]?: { department?: unknown; employeeNumber?: unknown; manager?: { value?: unknown } | string }
+}
+
+// The cursor says which paging mode we are in: `index:<startIndex>` or `cursor:<nextCursor>`.
+const START = 'index:1'
+
+export function createScimConnector(settings: ScimSettings, options?: HttpOptions): Connector {
+  const http = new Http(
+    'scim',
+    {
+      credentials: 'check the bearer token',
+      permissions: "check that the token may read the server's Users",
+      notFound: 'check the base URL (it must end before /Users)',
+    },
+    options,
+  )
+  const headers = { authorization: `Bearer ${settings.token}`, accept: 'application/scim+json, application/json' }
+
+  return {
+    provider: 'scim',
+    async fetchPage(cursor, signal): Promise<Page> {
+      const position = cursor ?? START
+      const query = position.startsWith('cursor:')
+        ? `cursor=${encodeURIComponent(position.slice('cursor:'.length))}&count=${PAGE_SIZE}`
+        : `startIndex=${startIndexOf(position)}&count=${PAGE_SIZE}`
+      const url = `${settings.baseUrl}/Users?${query}`
+      const { body } = await http.json<ScimListResponse>(url, { headers, signal })
+      // Resources may be omitted when the page is empty.
+      const users = http.users(url, body.Resources ?? [], toDirectoryUser)
+      return { users, next: nextPosition(position, body, users.length) }
+    },
+  }
+}
+
+function startIndexOf(position: string): number {
+  const index = Number(position.slice('index:'.length))
+  return Number.isSafeInteger(index) && index >= 1 ? index : 1
+}
+
+function nextPosition(position: string, body: ScimListResponse, received: number): string | null {
+  if (typeof body.nextCursor === 'string' && body.nextCursor !== '') return `cursor:${body.nextCursor}`
+  // A cursor page without nextCursor is the last one; so is an empty page (guards against loops).
+  if (position.startsWith('cursor:') || received === 0) return null
+  const next = startIndexOf(position) + received
+  return typeof body.totalResults === 'number' && next <= body.totalResults ? `index:${next}` : null
+}
+
+function toDirectoryUser(resource: ScimUser): DirectoryUser | null {
+  const externalId = text(resource.id)
+  const userName = text(resource.userName)
+  if (!externalId || !userName) return null
+  const emails = Array.isArray(resource.emails) ? resource.emails : []
+  const primary = emails.find((e) => e.primary === true || e.primary === 'true') ?? emails[0]
+  const enterprise = resource[ENTERPRISE]
+  const manager = enterprise?.manager
+  return {
+    externalId,
+    userName,
+    email: email(primary?.value),
+    givenName: text(resource.name?.givenName),
+    familyName: text(resource.name?.familyName),
+    displayName: text(resource.displayName),
+    // Absent means active (RFC 7643 has no default, every IdP treats it so); some send strings.
+    active: resource.active == null || resource.active === true || String(resource.active).toLowerCase() === 'true',
+    title: text(resource.title),
+    department: text(enterprise?.department),
+    employeeNumber: text(enterprise?.employeeNumber),
+    managerExternalId: text(typeof manager === 'string' ? manager : manager?.value),
+  }
+}

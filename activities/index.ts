@@ -1,0 +1,16 @@
+// Activities get their dependencies injected (samples-typescript's createActivities).
+import type { Sql } from '../server/db/client'
+
+export type ActivityDeps = { sql: Sql }
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    async describeWorker(): Promise<string> {
+      const [row] = await deps.sql<{ v: string }[]>`select current_setting('server_version') as v`
+      const runtime = typeof Bun !== 'undefined' ? `bun ${Bun.version}` : `node ${process.version}`
+      return `${runtime}, postgres ${row!.v}`
+    },
+  }
+}
+
+export type Activities = ReturnType<typeof createActivities>

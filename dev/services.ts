@@ -1,0 +1,238 @@
+// Docker-free local services for `bun run dev` and `bun run test`.
+// Postgres: DATABASE_URL, else a private cluster from the installed PostgreSQL
+// binaries under .data/, else an embedded PGlite behind a socket.
+// Temporal: TEMPORAL_ADDRESS, else the `temporal` CLI, else our dev/temporal build.
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, chmodSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
+
+export const ROOT = join(import.meta.dir, '..')
+export const DATA = join(ROOT, '.data')
+
+export type Running<T> = T & { stop(): Promise<void> }
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer()
+    s.once('error', () => resolve(false))
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
+  })
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function which(cmd: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = join(dir, cmd)
+    if (dir && existsSync(p)) return p
+  }
+  return null
+}
+
+// ---------------------------------------------------------------- Postgres
+
+function postgresBinDir(): string | null {
+  if (process.env.PG_BIN && existsSync(join(process.env.PG_BIN, 'postgres'))) return process.env.PG_BIN
+  const base = '/usr/lib/postgresql'
+  if (existsSync(base)) {
+    const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'postgres')))
+    versions.sort((a, b) => Number(b) - Number(a))
+    if (versions[0]) return join(base, versions[0], 'bin')
+  }
+  const onPath = which('postgres')
+  return onPath ? dirname(realpathSync(onPath)) : null
+}
+
+/** initdb and postgres refuse to run as root: drop to the `postgres` user then. */
+function asPostgresUser(argv: string[]): string[] {
+  return process.getuid?.() === 0 ? ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--', ...argv] : argv
+}
+
+function runningPostmasterPort(dataDir: string): number | null {
+  const pidFile = join(dataDir, 'postmaster.pid')
+  if (!existsSync(pidFile)) return null
+  const lines = readFileSync(pidFile, 'utf8').split('\n')
+  const pid = Number(lines[0])
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return null
+  }
+  return Number(lines[3]) || null
+}
+
+async function waitForPostgres(bin: string, port: number, proc: { exitCode: number | null } | null, logFile: string) {
+  for (let i = 0; i < 300; i++) {
+    const r = Bun.spawnSync([join(bin, 'pg_isready'), '-q', '-h', '127.0.0.1', '-p', String(port)])
+    if (r.exitCode === 0) return
+    if (proc && proc.exitCode !== null) break
+    await sleep(100)
+  }
+  const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ') : ''
+  throw new Error(`postgres: the local cluster did not start on 127.0.0.1:${port}. ${tail}`)
+}
+
+/** fresh: drop and recreate the database (tests start from an empty schema). */
+export async function startPostgres(opts: { dataDir?: string; database: string; fast?: boolean; fresh?: boolean }): Promise<Running<{ url: string; kind: string }>> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, kind: 'DATABASE_URL', stop: async () => {} }
+  const bin = postgresBinDir()
+  const dir = opts.dataDir ?? join(DATA, 'postgres')
+  if (!bin) return startPglite(opts.database)
+
+  mkdirSync(DATA, { recursive: true })
+  chmodSync(DATA, 0o755)
+  const asRoot = process.getuid?.() === 0
+  if (!existsSync(join(dir, 'PG_VERSION'))) {
+    mkdirSync(dir, { recursive: true })
+    if (asRoot) Bun.spawnSync(['chown', 'postgres:', dir])
+    const init = Bun.spawnSync(asPostgresUser([join(bin, 'initdb'), '-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']), { stderr: 'pipe', stdout: 'pipe' })
+    if (init.exitCode !== 0) throw new Error(`postgres: initdb failed in ${dir}: ${init.stderr.toString().trim().split('\n').pop()}`)
+  }
+
+  let port = runningPostmasterPort(dir)
+  let stop = async () => {}
+  if (port === null) {
+    port = await freePort()
+    const logFile = join(dir, 'server.log')
+    const args = [join(bin, 'postgres'), '-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200']
+    // Tests and benchmarks trade durability for speed; dev keeps the defaults.
+    if (opts.fast) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off')
+    const proc = Bun.spawn(asPostgresUser(args), { stdout: 'ignore', stderr: Bun.file(logFile) })
+    await waitForPostgres(bin, port, proc, logFile)
+    stop = async () => {
+      proc.kill('SIGINT') // "fast" shutdown
+      await proc.exited
+    }
+  }
+  const admin = `postgres://postgres@127.0.0.1:${port}/postgres`
+  await createDatabase(admin, opts.database, opts.fresh ?? false)
+  return { url: `postgres://postgres@127.0.0.1:${port}/${opts.database}`, kind: `local cluster (${dir})`, stop }
+}
+
+async function createDatabase(adminUrl: string, name: string, fresh: boolean) {
+  const { default: postgres } = await import('postgres')
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  try {
+    if (fresh) await sql`drop database if exists ${sql(name)} with (force)`
+    const [exists] = await sql`select 1 from pg_database where datname = ${name}`
+    if (!exists) await sql`create database ${sql(name)}`
+  } finally {
+    await sql.end()
+  }
+}
+
+/** Last resort when no PostgreSQL is installed: PGlite (WASM Postgres) on a socket. */
+async function startPglite(database: string): Promise<Running<{ url: string; kind: string }>> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
+  const dir = join(DATA, 'pglite')
+  mkdirSync(dir, { recursive: true })
+  const db = await PGlite.create(dir)
+  const port = await freePort()
+  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' })
+  await server.start()
+  return {
+    // PGlite has one database; the name is ignored.
+    url: `postgres://postgres@127.0.0.1:${port}/${database}?sslmode=disable`,
+    kind: 'embedded PGlite (no PostgreSQL binaries found)',
+    stop: async () => {
+      await server.stop()
+      await db.close()
+    },
+  }
+}
+
+// ---------------------------------------------------------------- Temporal
+
+export const SEARCH_ATTRIBUTES = ['BridgeId', 'OrganizationId', 'BridgeProvider', 'BridgeState'] as const
+
+/** Builds dev/temporal once (minutes the first time) and returns the binary's path. */
+export function buildTemporalDev(): string {
+  const r = Bun.spawnSync(['bash', join(ROOT, 'dev/temporal/build.sh')], { stdout: 'inherit', stderr: 'inherit' })
+  if (r.exitCode !== 0) {
+    throw new Error('temporal: building dev/temporal failed (see the go output above). Install Go 1.26+ or the `temporal` CLI, or set TEMPORAL_ADDRESS.')
+  }
+  return join(ROOT, '.cache/bin/temporal-dev')
+}
+
+/** dbFile null = in-memory (tests); undefined = .data/temporal.db (dev). */
+export async function startTemporal(opts: { dbFile?: string | null; grpcPort?: number; uiPort?: number }): Promise<
+  Running<{ address: string; uiUrl: string | null; kind: string }>
+> {
+  if (process.env.TEMPORAL_ADDRESS) {
+    return { address: process.env.TEMPORAL_ADDRESS, uiUrl: process.env.TEMPORAL_UI_URL ?? null, kind: 'TEMPORAL_ADDRESS', stop: async () => {} }
+  }
+  const grpcPort = opts.grpcPort ?? (await freePort())
+  const uiPort = opts.uiPort ?? (await freePort())
+  mkdirSync(DATA, { recursive: true })
+  const dbFile = opts.dbFile === undefined ? join(DATA, 'temporal.db') : opts.dbFile
+  const common = ['--ip', '127.0.0.1', '--port', String(grpcPort), '--ui-port', String(uiPort), '--log-level', 'error']
+  if (dbFile) common.push('--db-filename', dbFile)
+
+  const cli = which('temporal')
+  let argv: string[]
+  let kind: string
+  if (cli) {
+    argv = [cli, 'server', 'start-dev', ...common, ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a}=Keyword`])]
+    kind = 'temporal CLI'
+  } else {
+    argv = [buildTemporalDev(), ...common, '--parent-pid', String(process.pid)]
+    kind = 'dev/temporal (embedded server)'
+  }
+  const proc = Bun.spawn(argv, { stdout: 'pipe', stderr: 'pipe' })
+  const address = `127.0.0.1:${grpcPort}`
+  await waitForTemporal(proc, address, !cli)
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${uiPort}`,
+    kind,
+    stop: async () => {
+      proc.kill('SIGTERM')
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000)
+      await proc.exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+async function waitForTemporal(proc: Bun.Subprocess<'ignore', 'pipe', 'pipe'>, address: string, readyLine: boolean) {
+  const errors: string[] = []
+  void (async () => {
+    for await (const chunk of proc.stderr) errors.push(new TextDecoder().decode(chunk))
+  })()
+  const deadline = Date.now() + 60_000
+  if (readyLine) {
+    // dev/temporal prints one "temporal-dev ready ..." line once it serves.
+    const reader = proc.stdout.getReader()
+    let buf = ''
+    while (Date.now() < deadline) {
+      const { value, done } = await reader.read()
+      if (done) break
+      buf += new TextDecoder().decode(value)
+      if (buf.includes('temporal-dev ready')) {
+        reader.releaseLock()
+        void proc.stdout.pipeTo(new WritableStream()).catch(() => {})
+        return
+      }
+    }
+  } else {
+    const [host, port] = address.split(':') as [string, string]
+    while (Date.now() < deadline && proc.exitCode === null) {
+      if (!(await portIsFree(Number(port))) && host) return
+      await sleep(200)
+    }
+  }
+  proc.kill()
+  throw new Error(`temporal: the local dev server did not start on ${address}: ${errors.join('').trim().split('\n').slice(-2).join(' | ') || 'no output'}`)
+}

@@ -1,0 +1,34 @@
+// `bun run test`: install, typecheck, start a throwaway Postgres database and an
+// in-memory Temporal dev server, run `bun test` against them, stop everything.
+import { ensureInstalled } from './bootstrap'
+import { ROOT } from './services'
+
+ensureInstalled()
+const { startPostgres, startTemporal } = await import('./services')
+
+function run(argv: string[], env: Record<string, string> = {}): number {
+  console.log(`$ ${argv.join(' ')}`)
+  return Bun.spawnSync(argv, { cwd: ROOT, stdout: 'inherit', stderr: 'inherit', env: { ...process.env, ...env } }).exitCode ?? 1
+}
+
+const started = Date.now()
+if (run(['bun', 'x', 'tsc', '--noEmit', '-p', '.']) !== 0) {
+  console.error('typecheck failed')
+  process.exit(1)
+}
+
+const database = 'scim_bridge_test'
+const pg = await startPostgres({ database, fast: true, fresh: true })
+const temporal = await startTemporal({ dbFile: null })
+console.log(`postgres: ${pg.kind}; temporal: ${temporal.address} (${temporal.kind})`)
+
+let code = 1
+try {
+  const env = { DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' }
+  code = run(['bun', 'test', ...process.argv.slice(2)], env)
+} finally {
+  await temporal.stop()
+  await pg.stop()
+}
+console.log(`bun run test: ${code === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+process.exit(code)

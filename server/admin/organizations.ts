@@ -1,0 +1,59 @@
+// Organizations and their SCIM configuration (one per organization).
+import type { Tx } from '../db/client'
+import { ApiError } from '../http'
+import { hashToken, newToken } from '../scim/token'
+
+export type Organization = { id: string; name: string; createdAt: Date }
+
+export async function createOrganization(sql: Tx, name: string): Promise<Organization> {
+  const [org] = await sql<Organization[]>`insert into organizations (name) values (${name}) returning id, name, created_at`
+  return org!
+}
+
+export function listOrganizations(sql: Tx, limit: number, after?: string): Promise<Organization[]> {
+  return sql<Organization[]>`
+    select id, name, created_at from organizations
+    ${after ? sql`where id > ${after}` : sql``}
+    order by id limit ${limit}`
+}
+
+/** The organization or a 404: every org-scoped admin route starts here. */
+export async function getOrganization(sql: Tx, id: string): Promise<Organization> {
+  const [org] = await sql<Organization[]>`select id, name, created_at from organizations where id = ${id}`
+  if (!org) throw new ApiError(404, 'not_found', `organization ${id} does not exist`)
+  return org
+}
+
+export type ScimConfiguration = { id: string; organizationId: string; createdAt: Date; rotatedAt: Date | null }
+
+export async function createScimConfiguration(sql: Tx, orgId: string): Promise<ScimConfiguration & { token: string }> {
+  const token = newToken()
+  const [row] = await sql<ScimConfiguration[]>`
+    insert into scim_configurations (organization_id, token_hash) values (${orgId}, ${hashToken(token)})
+    on conflict (organization_id) do nothing
+    returning id, organization_id, created_at, rotated_at`
+  if (!row) throw new ApiError(409, 'conflict', 'this organization already has a SCIM configuration: rotate its token or delete it first')
+  return { ...row, token }
+}
+
+export async function getScimConfiguration(sql: Tx, orgId: string): Promise<ScimConfiguration> {
+  const [row] = await sql<ScimConfiguration[]>`
+    select id, organization_id, created_at, rotated_at from scim_configurations where organization_id = ${orgId}`
+  if (!row) throw new ApiError(404, 'not_found', 'this organization has no SCIM configuration: create one first')
+  return row
+}
+
+/** Replaces the token hash: the old token fails from the next request on. */
+export async function rotateScimToken(sql: Tx, orgId: string): Promise<{ token: string; rotatedAt: Date }> {
+  const token = newToken()
+  const [row] = await sql<{ rotatedAt: Date }[]>`
+    update scim_configurations set token_hash = ${hashToken(token)}, rotated_at = now()
+    where organization_id = ${orgId} returning rotated_at`
+  if (!row) throw new ApiError(404, 'not_found', 'this organization has no SCIM configuration: create one first')
+  return { token, rotatedAt: row.rotatedAt }
+}
+
+export async function deleteScimConfiguration(sql: Tx, orgId: string): Promise<void> {
+  const rows = await sql`delete from scim_configurations where organization_id = ${orgId} returning id`
+  if (!rows.length) throw new ApiError(404, 'not_found', 'this organization has no SCIM configuration')
+}

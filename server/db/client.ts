@@ -1,0 +1,38 @@
+// One `sql` per process. Columns come back camelCased (user_name -> userName).
+import postgres from 'postgres'
+
+export type Sql = postgres.Sql<{}>
+/** A `sql` usable both at top level and inside `sql.begin`. */
+export type Tx = postgres.Sql<{}> | postgres.TransactionSql<{}>
+
+export function connect(url: string, max = 10): Sql {
+  return postgres(url, {
+    max,
+    transform: postgres.camel,
+    onnotice: () => {},
+    connect_timeout: 10,
+    idle_timeout: 30,
+    // Keep statements bounded so a stuck query cannot pin a pool slot forever.
+    connection: { statement_timeout: 60_000, application_name: 'scim-bridge' },
+  })
+}
+
+/** Turns a driver connection failure into one line that says what to fix. */
+export async function ping(sql: Sql, url: string): Promise<void> {
+  try {
+    await sql`select 1`
+  } catch (e) {
+    const where = redactUrl(url)
+    throw new Error(`postgres: cannot connect to ${where}: ${(e as Error).message}. Check DATABASE_URL and that the server is running.`)
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return '(unparseable DATABASE_URL)'
+  }
+}

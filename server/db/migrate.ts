@@ -1,0 +1,59 @@
+// Applies server/db/migrations/NNNN_name.sql in order, each in its own transaction,
+// recorded in schema_migrations. An advisory lock makes concurrent runs (two pods
+// starting at once) safe: the second waits, then finds nothing to do.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Sql } from './client'
+
+const DIR = join(import.meta.dir, 'migrations')
+const LOCK_KEY = 0x5c1b_b41d // arbitrary, fixed
+
+export type Migration = { version: number; name: string; sql: string }
+
+export function migrationFiles(dir = DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 4)), name: f.slice(5, -4), sql: readFileSync(join(dir, f), 'utf8') }))
+}
+
+async function applied(sql: Sql): Promise<Set<number>> {
+  await sql`create table if not exists schema_migrations (
+    version integer primary key, name text not null, applied_at timestamptz not null default now())`
+  const rows = await sql<{ version: number }[]>`select version from schema_migrations`
+  return new Set(rows.map((r) => r.version))
+}
+
+/** Applies what is missing; returns the names applied. */
+export async function migrate(sql: Sql, files = migrationFiles()): Promise<string[]> {
+  const done: string[] = []
+  // A session-level lock on one reserved connection spans all the transactions.
+  const conn = await sql.reserve()
+  try {
+    await conn`select pg_advisory_lock(${LOCK_KEY})`
+    const have = await applied(conn as unknown as Sql)
+    for (const m of files) {
+      if (have.has(m.version)) continue
+      await conn.unsafe('begin')
+      try {
+        await conn.unsafe(m.sql)
+        await conn`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`
+        await conn.unsafe('commit')
+      } catch (e) {
+        await conn.unsafe('rollback')
+        throw new Error(`migration ${String(m.version).padStart(4, '0')}_${m.name} failed: ${(e as Error).message}`)
+      }
+      done.push(`${String(m.version).padStart(4, '0')}_${m.name}`)
+    }
+  } finally {
+    await conn`select pg_advisory_unlock(${LOCK_KEY})`.catch(() => {})
+    conn.release()
+  }
+  return done
+}
+
+/** Names of migrations not yet applied (for `serve` to refuse a stale schema). */
+export async function pending(sql: Sql, files = migrationFiles()): Promise<string[]> {
+  const have = await applied(sql)
+  return files.filter((m) => !have.has(m.version)).map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`)
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bun
+// Process entry: config -> db -> app -> listen, and the CLI subcommands.
+import { buildApp, type Deps } from './app'
+import { loadConfig, type Config } from './config'
+import { connect, ping } from './db/client'
+import { migrate } from './db/migrate'
+import { createLog, type Log } from './log'
+import { connectTemporal } from './temporal'
+
+const USAGE = `usage: scim-bridge <command>
+
+commands:
+  serve     run the HTTP server (SCIM + admin API); applies pending migrations first
+  worker    run the Temporal worker (bridge workflows and sync activities)
+  migrate   apply pending database migrations and exit
+  dev       start local Postgres and Temporal if needed, then serve + worker in one process
+
+configuration comes from the environment: see README.md`
+
+type Stop = () => Promise<void>
+
+async function openDb(config: Config, log: Log) {
+  if (!config.DATABASE_URL) throw new Error('config: DATABASE_URL is not set. Point it at Postgres (postgres://user:pass@host:5432/db), or use `bun run dev`.')
+  const sql = connect(config.DATABASE_URL, config.DATABASE_POOL_MAX)
+  await ping(sql, config.DATABASE_URL)
+  const applied = await migrate(sql)
+  if (applied.length) log.info('migrations applied', applied)
+  return sql
+}
+
+async function serve(config: Config, log: Log): Promise<Stop> {
+  const sql = await openDb(config, log)
+  const temporal = await connectTemporal(config)
+  const deps: Deps = { config, sql, temporal, log }
+  const app = buildApp(deps).listen({ port: config.PORT, hostname: config.HOST })
+  log.info('listening', { url: `http://${config.HOST}:${app.server!.port}`, publicUrl: config.PUBLIC_URL })
+  return async () => {
+    await app.server?.stop() // stops accepting, lets in-flight requests finish
+    await temporal.close()
+    await sql.end({ timeout: 5 })
+  }
+}
+
+async function worker(config: Config, log: Log): Promise<Stop> {
+  const sql = await openDb(config, log)
+  const { startWorker } = await import('./worker')
+  const w = await startWorker({ config, sql, log })
+  log.info('worker polling', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE })
+  return async () => {
+    await w.stop()
+    await sql.end({ timeout: 5 })
+  }
+}
+
+async function dev(log: Log): Promise<Stop> {
+  const { startLocalServices } = await import('../dev/local')
+  const local = await startLocalServices()
+  const config = loadConfig(process.env)
+  const stopServe = await serve(config, log)
+  const stopWorker = await worker(config, log)
+  local.banner(config)
+  return async () => {
+    await stopServe()
+    await stopWorker()
+    await local.stop()
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cmd = argv[0]
+  if (!cmd || !['serve', 'worker', 'migrate', 'dev'].includes(cmd)) {
+    console.error(cmd && !['-h', '--help', 'help'].includes(cmd) ? `unknown command: ${cmd}\n\n${USAGE}` : USAGE)
+    return cmd && !['-h', '--help', 'help'].includes(cmd) ? 2 : cmd ? 0 : 2
+  }
+  const log = createLog((process.env.LOG_LEVEL as 'info') ?? 'info')
+  if (cmd === 'migrate') {
+    const config = loadConfig()
+    const sql = await openDb(config, log)
+    await sql.end()
+    console.log('schema is up to date')
+    return 0
+  }
+  const stop = cmd === 'dev' ? await dev(log) : await (cmd === 'serve' ? serve : worker)(loadConfig(), log)
+
+  // SIGTERM/SIGINT: drain, then exit. A second signal exits at once.
+  await new Promise<void>((resolve) => {
+    let stopping = false
+    const onSignal = (sig: string) => {
+      if (stopping) process.exit(130)
+      stopping = true
+      log.info('shutting down', { signal: sig })
+      resolve()
+    }
+    process.on('SIGTERM', () => onSignal('SIGTERM'))
+    process.on('SIGINT', () => onSignal('SIGINT'))
+  })
+  const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)
+  await Promise.race([stop(), Bun.sleep(grace).then(() => log.warn('shutdown grace period exceeded; exiting'))])
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    // One line that says what is wrong and how to fix it; no stack trace.
+    console.error(`scim-bridge: ${String((e as Error)?.message ?? e).split('\n')[0]}`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,341 @@
+// Filter AST -> porsager fragment for `where organization_id = $org and (<fragment>)`.
+// Values are always parameters; identifiers come only from the schema's `column`.
+// Leaves may yield SQL NULL (three-valued logic); that acts as false under and/or,
+// and `not` coalesces it, so `not (title eq "x")` matches users without a title.
+import type postgres from 'postgres'
+import type { Sql } from '../../db/client'
+import { ScimError, invalidFilter } from '../errors'
+import { findAttribute, resolveAttribute } from '../schema'
+import { isDateTime } from '../schema/validate'
+import type { Attribute, ResourceType } from '../schema/types'
+import type { AttrPath, CompareOp, Filter, Value } from './ast'
+import { parseAttrPath } from './parse'
+
+type Fragment = postgres.Fragment
+
+/** Where the elements of a multi-valued attribute come from, for `exists (...)`. */
+interface ElementSource {
+  attribute: Attribute
+  from: Fragment
+  /** Correlates the elements with the outer row when `from` does not. */
+  where?: Fragment
+  field(sub: Attribute): Fragment
+  nonEmpty: Fragment
+}
+
+/** A filter is compiled either against the row, or against one element of a value path. */
+type Scope = { kind: 'row' } | { kind: 'element'; source: ElementSource } | { kind: 'complex'; attribute: Attribute }
+
+export function filterToSql(sql: Sql, filter: Filter, rt: ResourceType): Fragment {
+  return new Compiler(sql, rt).compile(filter, { kind: 'row' })
+}
+
+/**
+ * The ORDER BY expression for `sortBy` (the caller adds asc/desc and a tie-breaker).
+ * Only singular simple attributes with a column sort; others are 400 invalidValue.
+ */
+export function sortToSql(sql: Sql, sortBy: string, rt: ResourceType): Fragment {
+  const bad = (why: string) => new ScimError(400, 'invalidValue', `sortBy "${sortBy}" ${why}`)
+  let path: AttrPath
+  try {
+    path = parseAttrPath(sortBy)
+  } catch {
+    throw bad('is not an attribute path')
+  }
+  const r = resolveAttribute(rt, path)
+  if (!r) throw bad(`names no attribute of ${rt.name}`)
+  const a = r.subAttribute ?? r.attribute
+  if (r.attribute.multiValued || a.type === 'complex' || !a.column) {
+    throw bad('is not sortable: only singular simple attributes can be sorted on')
+  }
+  const col = a.name === 'id' ? sql`id::text` : sql`${sql(a.column)}`
+  return folds(a) ? sql`lower(${col})` : col
+}
+
+class Compiler {
+  constructor(
+    private readonly sql: Sql,
+    private readonly rt: ResourceType,
+  ) {}
+
+  compile(f: Filter, scope: Scope): Fragment {
+    const sql = this.sql
+    switch (f.op) {
+      case 'and':
+      case 'or': {
+        // Flatten chains so `a or b or c` is one flat list, not a deep nest.
+        return join(sql, flatten(f, f.op).map((p) => this.compile(p, scope)), f.op)
+      }
+      case 'not':
+        return sql`not coalesce(${this.compile(f.filter, scope)}, false)`
+      case 'valuePath':
+        return this.valuePath(f.path, f.filter, scope)
+      default:
+        return this.leaf(f.path, f.op, f.op === 'pr' ? undefined : f.value, scope)
+    }
+  }
+
+  private valuePath(path: AttrPath, inner: Filter, scope: Scope): Fragment {
+    const name = show(path)
+    if (scope.kind !== 'row') throw invalidFilter(`value filters cannot be nested ("${name}[...]")`)
+    const r = resolveAttribute(this.rt, path)
+    if (!r) throw unknown(name, this.rt)
+    if (r.subAttribute || r.attribute.type !== 'complex') {
+      throw invalidFilter(`"${r.path}" is not a complex attribute, so it cannot take a value filter "[...]"`)
+    }
+    if (!r.attribute.multiValued) return this.compile(inner, { kind: 'complex', attribute: r.attribute })
+    const source = this.elements(r.attribute)
+    return exists(this.sql, source, this.compile(inner, { kind: 'element', source }))
+  }
+
+  private leaf(path: AttrPath, op: CompareOp | 'pr', value: Value | undefined, scope: Scope): Fragment {
+    const sql = this.sql
+    const name = show(path)
+    if (scope.kind !== 'row') {
+      const outer = scope.kind === 'element' ? scope.source.attribute : scope.attribute
+      if (path.uri !== undefined || path.sub !== undefined) {
+        throw invalidFilter(`inside "${outer.name}[...]" name a sub-attribute of ${outer.name} directly, not "${name}"`)
+      }
+      const sub = findAttribute(outer.subAttributes, path.attr)
+      if (!sub) throw invalidFilter(`"${outer.name}" has no sub-attribute "${path.attr}"`)
+      const target = scope.kind === 'element' ? scope.source.field(sub) : this.column(sub, `${outer.name}.${sub.name}`)
+      return compare(sql, target, sub, `${outer.name}.${sub.name}`, op, value, scope.kind === 'element')
+    }
+
+    const r = resolveAttribute(this.rt, path)
+    if (!r) throw unknown(name, this.rt)
+    const { attribute } = r
+
+    if (attribute.multiValued) {
+      const source = this.elements(attribute)
+      if (op === 'pr' && !r.subAttribute) return source.nonEmpty
+      // `emails co "x"` means its value (RFC 7644 §3.4.2.2).
+      const sub = r.subAttribute ?? findAttribute(attribute.subAttributes, 'value')
+      if (!sub) throw invalidFilter(`"${r.path}" has no value; filter on one of its sub-attributes`)
+      const label = r.subAttribute ? r.path : `${r.path}.${sub.name}`
+      const any = exists(sql, source, compare(sql, source.field(sub), sub, label, op, value, true))
+      // Any element may match; an attribute with no elements is "not equal" to anything.
+      return op === 'ne' ? sql`(not ${source.nonEmpty} or ${any})` : any
+    }
+
+    if (attribute.type === 'complex' && !r.subAttribute) {
+      if (op === 'pr') {
+        if (attribute.name === 'meta') return sql`true`
+        const parts = (attribute.subAttributes ?? []).filter((s) => s.column).map((s) => present(sql, this.column(s, r.path), s, false))
+        if (parts.length === 0) throw notFilterable(r.path)
+        return join(sql, parts, 'or')
+      }
+      const sub = findAttribute(attribute.subAttributes, 'value')
+      if (!sub) throw invalidFilter(`"${r.path}" is complex; filter on one of its sub-attributes (e.g. "${r.path}.${attribute.subAttributes?.[0]?.name}")`)
+      return compare(sql, this.column(sub, `${r.path}.value`), sub, `${r.path}.value`, op, value, false)
+    }
+
+    const target = r.subAttribute ?? attribute
+    // `id eq "<uuid>"` compares as uuid so the primary key index serves it.
+    if (target.name === 'id' && op === 'eq' && typeof value === 'string' && UUID.test(value)) return sql`id = ${value}::uuid`
+    return compare(sql, this.column(target, r.path), target, r.path, op, value, false)
+  }
+
+  /** The SQL expression of a singular attribute stored in a column of the row. */
+  private column(a: Attribute, label: string): Fragment {
+    const sql = this.sql
+    if (a.name === 'id' && a.column === 'id') return sql`id::text`
+    if (label.toLowerCase() === 'meta.resourcetype') return sql`${this.rt.id}::text`
+    if (!a.column) throw notFilterable(label)
+    return sql`${sql(a.column)}`
+  }
+
+  private elements(attribute: Attribute): ElementSource {
+    const sql = this.sql
+    if (attribute.column) {
+      const col = sql(attribute.column)
+      return {
+        attribute,
+        from: sql`jsonb_array_elements(${col}) e`,
+        field: (sub) => sql`(e->>${sub.name}::text)`,
+        nonEmpty: sql`jsonb_array_length(${col}) > 0`,
+      }
+    }
+    // Memberships live in group_members; qualify the outer row, whose columns the
+    // subquery would otherwise shadow (both tables have organization_id).
+    const outer = this.rt.table
+    const org = sql(`${outer}.organization_id`)
+    const id = sql(`${outer}.id`)
+    if (this.rt.id === 'User' && attribute.name === 'groups') {
+      const where = sql`group_members.organization_id = ${org} and group_members.user_id = ${id}`
+      return {
+        attribute,
+        from: sql`group_members join groups g on g.organization_id = group_members.organization_id and g.id = group_members.group_id`,
+        where,
+        field: (sub) => {
+          if (sub.name === 'value') return sql`group_members.group_id::text`
+          if (sub.name === 'display') return sql`g.display_name`
+          if (sub.name === 'type') return sql`${'direct'}::text`
+          throw notFilterable(`groups.${sub.name}`)
+        },
+        nonEmpty: sql`exists (select 1 from group_members where ${where})`,
+      }
+    }
+    if (this.rt.id === 'Group' && attribute.name === 'members') {
+      const where = sql`group_members.organization_id = ${org} and group_members.group_id = ${id}`
+      return {
+        attribute,
+        from: sql`group_members`,
+        where,
+        field: (sub) => {
+          if (sub.name === 'value') return sql`group_members.user_id::text`
+          if (sub.name === 'type') return sql`${'User'}::text`
+          throw notFilterable(`members.${sub.name}`)
+        },
+        nonEmpty: sql`exists (select 1 from group_members where ${where})`,
+      }
+    }
+    throw notFilterable(attribute.name)
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const OPS_BY_TYPE: Record<Attribute['type'], readonly string[]> = {
+  string: ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'],
+  reference: ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'],
+  binary: ['eq', 'ne', 'co', 'sw', 'ew'],
+  boolean: ['eq', 'ne'],
+  dateTime: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'],
+  integer: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'],
+  decimal: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'],
+  complex: [],
+}
+
+/**
+ * One comparison. `target` is text for jsonb element fields (`asText`), else the
+ * column in its own type.
+ */
+function compare(
+  sql: Sql,
+  target: Fragment,
+  a: Attribute,
+  label: string,
+  op: CompareOp | 'pr',
+  value: Value | undefined,
+  asText: boolean,
+): Fragment {
+  if (op === 'pr' || value === undefined) return present(sql, target, a, asText)
+  if (value === null) {
+    // `eq null` / `ne null`: absence and presence (RFC 7643 §2.5: null is unassigned).
+    if (op === 'eq') return sql`not ${present(sql, target, a, asText)}`
+    if (op === 'ne') return present(sql, target, a, asText)
+    throw invalidFilter(`"${op}" cannot compare "${label}" with null; only eq and ne can`)
+  }
+  if (!OPS_BY_TYPE[a.type].includes(op)) {
+    throw invalidFilter(`"${op}" is not supported on "${label}" (a ${a.type}); use ${OPS_BY_TYPE[a.type].join(', ')} or pr`)
+  }
+  const v = operand(a, label, op, value)
+  if (a.type === 'boolean') {
+    const rhs = asText ? sql`${String(v)}::text` : sql`${v as boolean}`
+    return op === 'eq' ? sql`${target} = ${rhs}` : sql`${target} is distinct from ${rhs}`
+  }
+  if (a.type === 'dateTime') {
+    const lhs = asText ? sql`${target}::timestamptz` : target
+    return relation(sql, op, lhs, sql`${v as string}::timestamptz`)
+  }
+  if (a.type === 'integer' || a.type === 'decimal') {
+    const lhs = asText ? sql`${target}::numeric` : target
+    return relation(sql, op, lhs, sql`${v as number}::numeric`)
+  }
+  const fold = folds(a)
+  const lhs = fold ? sql`lower(${target})` : target
+  if (op === 'co' || op === 'sw' || op === 'ew') {
+    const escaped = (v as string).replace(/[\\%_]/g, '\\$&')
+    const pattern = op === 'co' ? `%${escaped}%` : op === 'sw' ? `${escaped}%` : `%${escaped}`
+    return sql`${lhs} like ${fold ? sql`lower(${pattern}::text)` : sql`${pattern}::text`}`
+  }
+  return relation(sql, op, lhs, fold ? sql`lower(${v as string}::text)` : sql`${v as string}::text`)
+}
+
+function exists(sql: Sql, source: ElementSource, cond: Fragment): Fragment {
+  return source.where
+    ? sql`exists (select 1 from ${source.from} where ${source.where} and ${cond})`
+    : sql`exists (select 1 from ${source.from} where ${cond})`
+}
+
+/** caseExact false text compares (and sorts) on lower() of both sides. */
+function folds(a: Attribute): boolean {
+  return (a.type === 'string' || a.type === 'reference') && !a.caseExact
+}
+
+function relation(sql: Sql, op: CompareOp, l: Fragment, r: Fragment): Fragment {
+  switch (op) {
+    case 'eq':
+      return sql`${l} = ${r}`
+    case 'ne':
+      // RFC: an absent value is not equal to anything, so NULL matches `ne`.
+      return sql`${l} is distinct from ${r}`
+    case 'gt':
+      return sql`${l} > ${r}`
+    case 'ge':
+      return sql`${l} >= ${r}`
+    case 'lt':
+      return sql`${l} < ${r}`
+    case 'le':
+      return sql`${l} <= ${r}`
+    default:
+      throw invalidFilter(`"${op}" cannot be applied here`)
+  }
+}
+
+/** `pr`: has a value, and for text a non-empty one. */
+function present(sql: Sql, target: Fragment, a: Attribute, asText: boolean): Fragment {
+  return a.type === 'string' || a.type === 'reference' || a.type === 'binary' || asText
+    ? sql`coalesce(${target} <> '', false)`
+    : sql`${target} is not null`
+}
+
+/** Checks and coerces the comparison value for the attribute's type. */
+function operand(a: Attribute, label: string, op: CompareOp, value: Exclude<Value, null>): string | number | boolean {
+  const wrong = (expected: string) =>
+    invalidFilter(`"${label}" is a ${a.type}; "${op}" needs ${expected}, not ${JSON.stringify(value)}`)
+  switch (a.type) {
+    case 'boolean':
+      if (typeof value === 'boolean') return value
+      // Entra and OneLogin send booleans as strings.
+      if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true'
+      throw wrong('true or false')
+    case 'dateTime':
+      if (typeof value === 'string' && isDateTime(value)) return value
+      throw wrong('a date-time string such as "2024-01-31T12:00:00Z"')
+    case 'integer':
+    case 'decimal':
+      if (typeof value === 'number' && (a.type === 'decimal' || Number.isInteger(value))) return value
+      throw wrong(`a${a.type === 'integer' ? 'n integer' : ' number'}`)
+    default:
+      if (typeof value === 'string') return value
+      if (typeof value === 'number') return String(value)
+      throw wrong('a string')
+  }
+}
+
+/** `(a and b and c)`; porsager renders an array of fragments space-separated. */
+function join(sql: Sql, parts: Fragment[], op: 'and' | 'or'): Fragment {
+  const [first, ...rest] = parts
+  if (rest.length === 0) return sql`(${first!})`
+  return sql`(${first!} ${rest.map((p) => (op === 'and' ? sql`and ${p}` : sql`or ${p}`))})`
+}
+
+function flatten(f: Filter, op: 'and' | 'or'): Filter[] {
+  const out: Filter[] = []
+  const stack: Filter[] = [f]
+  while (stack.length > 0) {
+    const g = stack.pop()!
+    if (g.op === op) stack.push(g.right, g.left)
+    else out.push(g)
+  }
+  return out
+}
+
+function show(p: AttrPath): string {
+  return `${p.uri ? `${p.uri}:` : ''}${p.attr}${p.sub ? `.${p.sub}` : ''}`
+}
+
+const unknown = (name: string, rt: ResourceType) => invalidFilter(`unknown attribute "${name}" for ${rt.name} resources`)
+const notFilterable = (label: string) => invalidFilter(`filtering on "${label}" is not supported`)

@@ -1,0 +1,92 @@
+// The schema registry: schemas by id, the two resource types, and attribute-path
+// resolution shared by filters, sorting, projection, validation and PATCH.
+import type { AttrPath } from '../filter/ast'
+import { parseAttrPath } from '../filter/parse'
+import { ENTERPRISE_SCHEMA, enterpriseSchema } from './enterprise'
+import { GROUP_SCHEMA, groupSchema } from './group'
+import type { Attribute, ResourceType, Schema } from './types'
+import { USER_SCHEMA, userSchema } from './user'
+
+export { ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA }
+
+export const SCHEMAS: readonly Schema[] = [userSchema, enterpriseSchema, groupSchema]
+
+export const USER: ResourceType = {
+  id: 'User',
+  name: 'User',
+  endpoint: '/Users',
+  description: 'User Account',
+  schema: USER_SCHEMA,
+  schemaExtensions: [{ schema: ENTERPRISE_SCHEMA, required: false }],
+  table: 'users',
+}
+
+export const GROUP: ResourceType = {
+  id: 'Group',
+  name: 'Group',
+  endpoint: '/Groups',
+  description: 'Group',
+  schema: GROUP_SCHEMA,
+  schemaExtensions: [],
+  table: 'groups',
+}
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [USER, GROUP]
+
+const byId = new Map(SCHEMAS.map((s) => [s.id.toLowerCase(), s]))
+
+/** A schema by its URN, case-insensitively. */
+export function schemaById(id: string): Schema | undefined {
+  return byId.get(id.toLowerCase())
+}
+
+export function resourceTypeById(id: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((r) => r.id.toLowerCase() === id.toLowerCase())
+}
+
+/** The core schema first, then the extensions, as declared by the resource type. */
+export function schemasOf(rt: ResourceType): Schema[] {
+  return [rt.schema, ...rt.schemaExtensions.map((e) => e.schema)].map((id) => schemaById(id)!)
+}
+
+export function isExtension(rt: ResourceType, schema: Schema): boolean {
+  return schema.id !== rt.schema
+}
+
+export function findAttribute(attributes: readonly Attribute[] | undefined, name: string): Attribute | undefined {
+  const lower = name.toLowerCase()
+  return attributes?.find((a) => a.name.toLowerCase() === lower)
+}
+
+export interface ResolvedAttribute {
+  schema: Schema
+  attribute: Attribute
+  subAttribute?: Attribute
+  /** Canonical spelling: `name.givenName`; extension attributes carry their URN (`urn:...:User:manager.value`). */
+  path: string
+}
+
+/**
+ * Resolves a path (string or parsed) case-insensitively. Unqualified names are looked
+ * up in the core schema, then in the extensions. Returns undefined when the path is
+ * malformed or names nothing; the caller picks the error (invalidFilter, invalidPath...).
+ */
+export function resolveAttribute(rt: ResourceType, path: string | AttrPath): ResolvedAttribute | undefined {
+  let p: AttrPath
+  try {
+    p = typeof path === 'string' ? parseAttrPath(path) : path
+  } catch {
+    return undefined
+  }
+  const candidates = p.uri === undefined ? schemasOf(rt) : schemasOf(rt).filter((s) => s.id.toLowerCase() === p.uri!.toLowerCase())
+  for (const schema of candidates) {
+    const attribute = findAttribute(schema.attributes, p.attr)
+    if (!attribute) continue
+    const prefix = isExtension(rt, schema) ? `${schema.id}:` : ''
+    if (p.sub === undefined) return { schema, attribute, path: prefix + attribute.name }
+    const subAttribute = findAttribute(attribute.subAttributes, p.sub)
+    if (!subAttribute) return undefined
+    return { schema, attribute, subAttribute, path: `${prefix}${attribute.name}.${subAttribute.name}` }
+  }
+  return undefined
+}

@@ -1,0 +1,46 @@
+// SCIM schemas as data (RFC 7643 §7). One definition drives discovery (/Schemas),
+// validation and coercion, attributes= projection, PATCH checks, filters and sorting.
+export type AttrType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'binary' | 'complex'
+export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly'
+export type Returned = 'always' | 'never' | 'default' | 'request'
+export type Uniqueness = 'none' | 'server' | 'global'
+
+export interface Attribute {
+  name: string
+  type: AttrType
+  multiValued: boolean
+  description: string
+  required: boolean
+  caseExact: boolean
+  mutability: Mutability
+  returned: Returned
+  uniqueness: Uniqueness
+  canonicalValues?: string[]
+  referenceTypes?: string[]
+  subAttributes?: Attribute[]
+  /**
+   * Storage, never shown in discovery. A singular simple attribute (or a sub-attribute of
+   * a singular complex one such as name.givenName) names its column in the resource's
+   * table; a multi-valued attribute names its jsonb column (elements keyed by sub-attribute
+   * name). Attributes stored elsewhere (members, groups, meta) are resolved by the store.
+   */
+  column?: string
+}
+
+export interface Schema {
+  id: string
+  name: string
+  description: string
+  attributes: Attribute[]
+}
+
+export interface ResourceType {
+  id: 'User' | 'Group'
+  name: string
+  endpoint: '/Users' | '/Groups'
+  description: string
+  schema: string
+  schemaExtensions: { schema: string; required: boolean }[]
+  /** The SQL table the resource lives in. */
+  table: 'users' | 'groups'
+}

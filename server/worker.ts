@@ -1,0 +1,37 @@
+// The Temporal worker: bridge workflows (bundled from workflows/) and their activities.
+import { NativeConnection, Worker } from '@temporalio/worker'
+import { join } from 'node:path'
+import { createActivities } from '../activities'
+import type { Config } from './config'
+import type { Sql } from './db/client'
+import type { Log } from './log'
+import { firstLine } from './temporal'
+
+export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) {
+  const { config } = deps
+  const address = config.TEMPORAL_ADDRESS
+  if (!address) throw new Error('temporal: TEMPORAL_ADDRESS is not set. Point it at a Temporal frontend (host:7233), or use `bun run dev`.')
+  let connection: NativeConnection
+  try {
+    connection = await NativeConnection.connect({ address })
+  } catch (e) {
+    throw new Error(`temporal: cannot reach ${address}: ${firstLine(e)}. Check TEMPORAL_ADDRESS and that the server is running.`)
+  }
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowsPath: join(import.meta.dir, '../workflows/index.ts'),
+    activities: createActivities({ sql: deps.sql }),
+  })
+  const running = worker.run()
+  return {
+    worker,
+    running,
+    async stop() {
+      worker.shutdown()
+      await running.catch((e) => deps.log.error('worker stopped with an error', e))
+      await connection.close()
+    },
+  }
+}
