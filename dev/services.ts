@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, chmodSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
+import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes'
 
 export const ROOT = join(import.meta.dir, '..')
 export const DATA = join(ROOT, '.data')
@@ -155,8 +156,6 @@ async function startPglite(database: string): Promise<Running<{ url: string; kin
 
 // ---------------------------------------------------------------- Temporal
 
-export const SEARCH_ATTRIBUTES = ['BridgeId', 'OrganizationId', 'BridgeProvider', 'BridgeState'] as const
-
 /** Builds dev/temporal once (minutes the first time) and returns the binary's path. */
 export function buildTemporalDev(): string {
   const r = Bun.spawnSync(['bash', join(ROOT, 'dev/temporal/build.sh')], { stdout: 'inherit', stderr: 'inherit' })
@@ -184,7 +183,7 @@ export async function startTemporal(opts: { dbFile?: string | null; grpcPort?: n
   let argv: string[]
   let kind: string
   if (cli) {
-    argv = [cli, 'server', 'start-dev', ...common, ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a}=Keyword`])]
+    argv = [cli, 'server', 'start-dev', ...common, ...SEARCH_ATTRIBUTE_NAMES.flatMap((a) => ['--search-attribute', `${a}=Keyword`])]
     kind = 'temporal CLI'
   } else {
     argv = [buildTemporalDev(), ...common, '--parent-pid', String(process.pid)]

@@ -25,7 +25,7 @@ console.log(`postgres: ${pg.kind}; temporal: ${temporal.address} (${temporal.kin
 let code = 1
 try {
   const env = { DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' }
-  code = run(['bun', 'test', ...process.argv.slice(2)], env)
+  code = run(['bun', 'test', '--timeout', '60000', ...process.argv.slice(2)], env)
 } finally {
   await temporal.stop()
   await pg.stop()

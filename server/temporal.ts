@@ -1,5 +1,7 @@
 // The Temporal client used by the HTTP server (admin actions on bridge workflows).
 import { Client, Connection } from '@temporalio/client'
+import { temporal as proto } from '@temporalio/proto'
+import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes'
 import type { Config } from './config'
 
 export type Temporal = { client: Client; connection: Connection; close(): Promise<void> }
@@ -20,4 +22,20 @@ export async function connectTemporal(config: Pick<Config, 'TEMPORAL_ADDRESS' | 
 
 export function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split('\n')[0]!
+}
+
+/**
+ * Registers our Keyword search attributes when the namespace lacks them, so any
+ * Temporal cluster works without a manual `temporal operator` step. Idempotent.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const have = await connection.operatorService.listSearchAttributes({ namespace })
+  const missing = SEARCH_ATTRIBUTE_NAMES.filter((n) => !(n in (have.customAttributes ?? {})))
+  if (!missing.length) return []
+  const keyword = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((n) => [n, keyword])),
+  })
+  return missing
 }

@@ -1,14 +1,24 @@
 // The Temporal worker: bridge workflows (bundled from workflows/) and their activities.
-import { NativeConnection, Worker } from '@temporalio/worker'
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker'
 import { join } from 'node:path'
 import { createActivities } from '../activities'
 import type { Config } from './config'
 import type { Sql } from './db/client'
 import type { Log } from './log'
-import { firstLine } from './temporal'
+import { connectTemporal, ensureSearchAttributes, firstLine } from './temporal'
+
+// The SDK logs every worker state change at INFO; keep its voice at our level or above warn.
+let runtimeInstalled = false
+function installRuntime(level: Config['LOG_LEVEL']) {
+  if (runtimeInstalled) return
+  runtimeInstalled = true
+  const sdkLevel: LogLevel = level === 'debug' ? 'DEBUG' : level === 'error' ? 'ERROR' : 'WARN'
+  Runtime.install({ logger: new DefaultLogger(sdkLevel) })
+}
 
 export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) {
   const { config } = deps
+  installRuntime(config.LOG_LEVEL)
   const address = config.TEMPORAL_ADDRESS
   if (!address) throw new Error('temporal: TEMPORAL_ADDRESS is not set. Point it at a Temporal frontend (host:7233), or use `bun run dev`.')
   let connection: NativeConnection
@@ -17,6 +27,9 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
   } catch (e) {
     throw new Error(`temporal: cannot reach ${address}: ${firstLine(e)}. Check TEMPORAL_ADDRESS and that the server is running.`)
   }
+  const temporal = await connectTemporal(config)
+  const registered = await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE)
+  if (registered.length) deps.log.info('registered search attributes', registered)
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -32,6 +45,7 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
       worker.shutdown()
       await running.catch((e) => deps.log.error('worker stopped with an error', e))
       await connection.close()
+      await temporal.close()
     },
   }
 }

@@ -3,6 +3,7 @@ import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { Deps } from '../app'
 import { ApiError, bearer, parseInput, safeEqual } from '../http'
+import { events } from './events'
 import { CreateOrganization, Uuid } from './model'
 import * as Orgs from './organizations'
 
@@ -72,4 +73,5 @@ export function admin(deps: Deps) {
       await Orgs.deleteScimConfiguration(sql, org.id)
       set.status = 204
     })
+    .use(events(deps))
 }

@@ -11,6 +11,9 @@ export type ScimType =
   | 'invalidValue'
   | 'invalidVers'
   | 'sensitive'
+  // RFC 9865 §2.4 (cursor pagination)
+  | 'invalidCursor'
+  | 'expiredCursor'
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error'
 

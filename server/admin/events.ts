@@ -1,0 +1,83 @@
+// The audit log in the admin API. Mounted inside the admin plugin, so it inherits its
+// bearer auth and { error: { code, message } } rendering.
+import { Elysia } from 'elysia'
+import * as v from 'valibot'
+import type { Deps } from '../app'
+import { exportEventsCsv, listEvents, type StatusClass } from '../audit'
+import { parseInput } from '../http'
+import { Uuid } from './model'
+import { getOrganization } from './organizations'
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i
+
+/**
+ * An ISO 8601 date (UTC midnight) or timestamp with a zone. A `+` offset that arrived
+ * unencoded in a query string reads as a space; it is put back.
+ */
+const Timestamp = v.pipe(
+  v.string(),
+  v.transform((s) => s.replace(/ (\d{2}:?\d{2})$/, '+$1')),
+  v.check((s) => {
+    const m = TIMESTAMP.exec(s)
+    if (!m) return false
+    // The JS parser rolls 2025-02-30 over to March; refuse days the month does not have.
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+    return mo >= 1 && mo <= 12 && d >= 1 && new Date(Date.UTC(y, mo - 1, d)).getUTCDate() === d
+  }, 'must be an ISO 8601 date or timestamp with a zone, e.g. 2025-01-31 or 2025-01-31T12:00:00Z'),
+  v.transform((s) => new Date(s)),
+  v.check((d) => !Number.isNaN(d.getTime()), 'is not a valid date'),
+)
+
+// Object-level, so the issue has no path of its own: the message names the parameter.
+const sinceBeforeUntil = <T extends { since?: Date; until?: Date }>() =>
+  v.check<T, string>((q) => !q.since || !q.until || q.since < q.until, 'until: must be later than since')
+
+const ListFields = v.object({
+  limit: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'must be an integer from 1 to 500'), v.transform(Number), v.minValue(1, 'must be an integer from 1 to 500'), v.maxValue(500, 'must be an integer from 1 to 500')),
+    '50',
+  ),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(200, 'is not a cursor returned by this API'))),
+  method: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z]{1,16}$/, 'must be an HTTP method such as PATCH'), v.toUpperCase())),
+  status: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[1-5](?:\d\d|xx)$/i, 'must be a status such as 409 or a class such as 4xx'),
+      v.transform((s): number | StatusClass => (/x/i.test(s) ? (s.toLowerCase() as StatusClass) : Number(s))),
+    ),
+  ),
+  userName: v.optional(v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(1024, 'at most 1024 characters'))),
+  since: v.optional(Timestamp),
+  until: v.optional(Timestamp),
+  source: v.optional(v.picklist(['scim', 'bridge'], 'must be scim or bridge')),
+})
+const ListQuery = v.pipe(ListFields, sinceBeforeUntil<v.InferOutput<typeof ListFields>>())
+
+const CsvFields = v.object({ since: v.optional(Timestamp), until: v.optional(Timestamp) })
+const CsvQuery = v.pipe(CsvFields, sinceBeforeUntil<v.InferOutput<typeof CsvFields>>())
+
+const DAY_MS = 24 * 60 * 60 * 1000
+const DEFAULT_EXPORT_DAYS = 30
+
+export function events(deps: Deps) {
+  const { sql } = deps
+  return new Elysia()
+    .get('/organizations/:orgId/scim-events', async ({ params, query }) => {
+      const orgId = parseInput(Uuid, params.orgId)
+      const q = parseInput(ListQuery, query)
+      const org = await getOrganization(sql, orgId)
+      return listEvents(sql, org.id, q)
+    })
+    .get('/organizations/:orgId/scim-events.csv', async ({ params, query }) => {
+      const orgId = parseInput(Uuid, params.orgId)
+      const q = parseInput(CsvQuery, query)
+      const org = await getOrganization(sql, orgId)
+      const until = q.until ?? new Date()
+      const since = q.since ?? new Date(until.getTime() - DEFAULT_EXPORT_DAYS * DAY_MS)
+      const body = exportEventsCsv(sql, org.id, { since, until })
+      const name = `scim-events-${org.id}-${since.toISOString().slice(0, 10)}-${until.toISOString().slice(0, 10)}.csv`
+      return new Response(body, {
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' },
+      })
+    })
+}

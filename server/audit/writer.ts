@@ -1,0 +1,253 @@
+// Writes audit events. Two paths (STYLE.md "server/audit"):
+// - insertEvents: inside the caller's transaction, for changes that must not exist unaudited;
+// - AuditBuffer: for SCIM requests, queued in memory and flushed in batches after the
+//   response, so auditing costs a request almost nothing. A failed write is retried once,
+//   then logged with the events' summary and counted; it never fails a request.
+import type { Sql, Tx } from '../db/client'
+import type { Log } from '../log'
+import { capText, redactText, serializeBody } from './redact'
+
+export type AuditEvent = {
+  organizationId: string
+  scimConfigurationId?: string | null
+  bridgeId?: string | null
+  source: 'scim' | 'bridge'
+  method: string
+  /** Path with its query string. */
+  path: string
+  status: number
+  requestBody?: unknown
+  responseBody?: unknown
+  error?: string | null
+  userId?: string | null
+  userName?: string | null
+  ip?: string | null
+  userAgent?: string | null
+  durationMs?: number | null
+  createdAt?: Date
+}
+
+/** One scim_events row, ready for the multi-row insert helper (no undefined allowed there). */
+type Row = {
+  organizationId: string
+  scimConfigurationId: string | null
+  bridgeId: string | null
+  source: 'scim' | 'bridge'
+  method: string
+  path: string
+  status: number
+  requestBody: string | null
+  responseBody: string | null
+  error: string | null
+  userId: string | null
+  userName: string | null
+  ip: string | null
+  userAgent: string | null
+  durationMs: number | null
+  createdAt: Date
+}
+
+const COLUMNS = [
+  'organizationId', 'scimConfigurationId', 'bridgeId', 'source', 'method', 'path', 'status', 'requestBody',
+  'responseBody', 'error', 'userId', 'userName', 'ip', 'userAgent', 'durationMs', 'createdAt',
+] as const satisfies readonly (keyof Row)[]
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024
+// 16 columns x 1000 rows stays far below Postgres' 65,535 bind parameters per statement.
+const ROWS_PER_STATEMENT = 1000
+// Paths carry filters (capped at a few KB by the SCIM layer); user agents and errors are free text.
+const MAX_TEXT_BYTES = 8 * 1024
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export class InvalidAuditEvent extends Error {}
+
+/**
+ * Redacts, caps and validates an event. An invalid event throws here, alone, rather than
+ * failing the whole batch it would have joined.
+ */
+export function toRow(e: AuditEvent, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): Row {
+  if (!UUID.test(e.organizationId ?? '')) throw new InvalidAuditEvent(`organizationId is not a UUID: ${JSON.stringify(e.organizationId)}`)
+  if (!Number.isInteger(e.status) || e.status < 0 || e.status > 999) throw new InvalidAuditEvent(`status is not an HTTP status: ${e.status}`)
+  if (typeof e.method !== 'string' || !e.method) throw new InvalidAuditEvent(`method is missing`)
+  if (typeof e.path !== 'string') throw new InvalidAuditEvent(`path is missing`)
+  if (e.source !== 'scim' && e.source !== 'bridge') throw new InvalidAuditEvent(`source must be scim or bridge: ${JSON.stringify(e.source)}`)
+  if (e.createdAt !== undefined && !(e.createdAt instanceof Date && Number.isFinite(e.createdAt.getTime()))) throw new InvalidAuditEvent('createdAt is not a valid Date')
+  return {
+    // Lower case, as Postgres returns uuids: the retry matches rows to organizations by id.
+    organizationId: e.organizationId.toLowerCase(),
+    // Optional ids that are not UUIDs (a client's made-up /Users/<id>) would fail the uuid
+    // column and the batch with it; the path already records what the client sent.
+    scimConfigurationId: uuidOrNull(e.scimConfigurationId),
+    bridgeId: uuidOrNull(e.bridgeId),
+    source: e.source,
+    method: text(e.method, 32)!.toUpperCase(),
+    path: redactText(text(e.path, MAX_TEXT_BYTES)!),
+    status: e.status,
+    requestBody: clean(serializeBody(e.requestBody, maxBodyBytes)),
+    responseBody: clean(serializeBody(e.responseBody, maxBodyBytes)),
+    error: e.error == null ? null : redactText(text(e.error, MAX_TEXT_BYTES)!),
+    userId: uuidOrNull(e.userId),
+    userName: text(e.userName, 1024),
+    ip: text(e.ip, 64),
+    userAgent: text(e.userAgent, 1024),
+    durationMs: typeof e.durationMs === 'number' && Number.isFinite(e.durationMs) ? e.durationMs : null,
+    createdAt: e.createdAt ?? new Date(),
+  }
+}
+
+const uuidOrNull = (id: string | null | undefined) => (id && UUID.test(id) ? id.toLowerCase() : null)
+
+// Postgres text cannot hold NUL; a client can send one in any header or body.
+const clean = (s: string | null) => (s === null ? null : s.replaceAll('\u0000', '\uFFFD'))
+const text = (s: string | null | undefined, maxBytes: number) => (s == null ? null : clean(capText(String(s), maxBytes)))
+
+/**
+ * Inserts events with multi-row INSERTs. Pass a transaction's `sql` to record a change in
+ * the same transaction as the change itself.
+ */
+export async function insertEvents(sql: Tx, events: AuditEvent[], maxBodyBytes = DEFAULT_MAX_BODY_BYTES): Promise<void> {
+  await insertRows(sql, events.map((e) => toRow(e, maxBodyBytes)))
+}
+
+async function insertRows(sql: Tx, rows: Row[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    await sql`insert into scim_events ${sql(rows.slice(i, i + ROWS_PER_STATEMENT), COLUMNS)}`
+  }
+}
+
+/** Of these rows, those whose organization still exists (a deleted one takes its events with it). */
+async function rowsOfLiveOrganizations(sql: Sql, rows: Row[]): Promise<Row[]> {
+  const ids = [...new Set(rows.map((r) => r.organizationId))]
+  const live = await sql<{ id: string }[]>`select id from organizations where id in ${sql(ids)}`
+  const keep = new Set(live.map((o) => o.id))
+  return rows.filter((r) => keep.has(r.organizationId))
+}
+
+export type AuditBufferOptions = { maxBodyBytes?: number; flushMs?: number; maxBatch?: number; maxQueue?: number }
+
+const RETRY_DELAY_MS = 250
+
+export class AuditBuffer {
+  readonly stats = { written: 0, failed: 0, dropped: 0 }
+  private readonly maxBodyBytes: number
+  private readonly flushMs: number
+  private readonly maxBatch: number
+  private readonly maxQueue: number
+  private queue: Row[] = []
+  private timer: ReturnType<typeof setTimeout> | undefined
+  /** The last scheduled drain; drains run one after another, in push order. */
+  private chain: Promise<void> = Promise.resolve()
+  /** A drain scheduled behind the running one and not started yet: later flushes share it. */
+  private next: Promise<void> | undefined
+  private droppedSinceWarning = 0
+  private closed = false
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly log: Log,
+    opts: AuditBufferOptions = {},
+  ) {
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+    this.flushMs = opts.flushMs ?? 200
+    this.maxBatch = Math.min(Math.max(1, opts.maxBatch ?? 500), ROWS_PER_STATEMENT)
+    this.maxQueue = Math.max(1, opts.maxQueue ?? 10_000)
+  }
+
+  /** Queues an event. Never throws and never waits: the request it describes is already answered. */
+  push(e: AuditEvent): void {
+    try {
+      if (this.closed) {
+        this.stats.dropped++
+        this.log.error('audit: event pushed after close(); dropped', summary(e))
+        return
+      }
+      const row = toRow(e, this.maxBodyBytes)
+      if (this.queue.length >= this.maxQueue) {
+        // The database cannot keep up: keep the newest events, bound the memory.
+        this.queue.shift()
+        this.stats.dropped++
+        if (this.droppedSinceWarning++ === 0) this.log.warn('audit: queue full; dropping the oldest events', { maxQueue: this.maxQueue })
+      }
+      this.queue.push(row)
+      if (this.queue.length >= this.maxBatch) void this.flush()
+      else if (!this.timer) {
+        this.timer = setTimeout(() => void this.flush(), this.flushMs)
+        // close() is what flushes at shutdown; a pending timer must not hold the process open.
+        this.timer.unref?.()
+      }
+    } catch (err) {
+      this.stats.failed++
+      this.log.error('audit: event could not be recorded', { error: (err as Error).message, event: summary(e) })
+    }
+  }
+
+  /** Resolves once every event pushed before the call is written (or counted as failed). Never rejects. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    if (!this.next) {
+      const step = this.chain
+        .then(() => {
+          this.next = undefined
+          return this.drain()
+        })
+        // write() handles database errors; this keeps a bug elsewhere from wedging every later flush.
+        .catch((err) => this.log.error('audit: flush failed unexpectedly', err))
+      this.next = step
+      this.chain = step
+    }
+    return this.next
+  }
+
+  /** Flushes what is left and refuses later events. Call at shutdown, before closing `sql`. */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.flush()
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) await this.write(this.queue.splice(0, this.maxBatch))
+    if (this.droppedSinceWarning) {
+      this.log.warn('audit: queue overflowed; events were dropped', { dropped: this.droppedSinceWarning })
+      this.droppedSinceWarning = 0
+    }
+  }
+
+  private async write(rows: Row[]): Promise<void> {
+    try {
+      await insertRows(this.sql, rows)
+      this.stats.written += rows.length
+      return
+    } catch (err) {
+      this.log.warn('audit: writing a batch failed; retrying once', { events: rows.length, error: (err as Error).message })
+    }
+    let pending = rows
+    try {
+      await Bun.sleep(RETRY_DELAY_MS)
+      // The likeliest permanent failure is an organization deleted since the request:
+      // its events cannot be stored, the rest of the batch can.
+      pending = await rowsOfLiveOrganizations(this.sql, rows)
+      if (pending.length < rows.length) {
+        const kept = new Set(pending)
+        this.lost(rows.filter((r) => !kept.has(r)), 'organization does not exist')
+      }
+      await insertRows(this.sql, pending)
+      this.stats.written += pending.length
+    } catch (err) {
+      this.lost(pending, (err as Error).message)
+    }
+  }
+
+  private lost(rows: Row[], reason: string) {
+    this.stats.failed += rows.length
+    // The log line is the last record of these events: say which they were.
+    this.log.error('audit: events could not be written', { count: rows.length, error: reason, events: rows.map(summary) })
+  }
+}
+
+/** Enough to identify an event in the log, without its bodies. Safe on any input: push() must not throw. */
+function summary(e: Partial<Pick<AuditEvent, 'organizationId' | 'method' | 'path' | 'status' | 'userName' | 'createdAt'>> | null | undefined) {
+  const path = typeof e?.path === 'string' ? redactText(e.path.slice(0, 1024)) : undefined
+  return { organizationId: e?.organizationId, method: e?.method, path, status: e?.status, userName: e?.userName, createdAt: e?.createdAt }
+}

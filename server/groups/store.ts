@@ -1,0 +1,168 @@
+// Groups and their memberships (group_members). Same conventions as server/users:
+// `sql` first, every statement scoped by organization. Membership changes are
+// set-based (one statement per operation, whatever the number of ids), so adding
+// 10,000 members is a handful of statements in the caller's transaction.
+import type postgres from 'postgres'
+import type { Tx } from '../db/client'
+import { type Stored, changedColumns, columnsOf, forSql, fromRow, toColumns } from '../scim/columns'
+import { invalidValue } from '../scim/errors'
+import { type ListQuery, selectPage } from '../scim/page'
+import type { MemberOp } from '../scim/patch'
+import { GROUP } from '../scim/schema'
+import { isObject, type ScimObject } from '../scim/schema/validate'
+import type { Page } from '../users/store'
+import { isUuid } from '../users/model'
+
+type Fragment = postgres.Fragment
+type Row = Record<string, unknown> & { id: string; version: number; createdAt: Date; updatedAt: Date }
+
+export interface ReadOptions {
+  /** Load `members` (skip it for excludedAttributes=members: a group may have many). */
+  members?: boolean
+}
+
+const META = ['id', 'version', 'created_at', 'updated_at']
+
+function selectList(sql: Tx, opts: ReadOptions): Fragment {
+  const s = sql as postgres.Sql<{}>
+  const cols = [...META, ...columnsOf(GROUP).map((m) => m.column)].map((c) => `groups.${c}`)
+  const members = opts.members
+    ? s`, (
+      select coalesce(jsonb_agg(jsonb_build_object('value', u.id, 'display', coalesce(u.display_name, u.user_name)) order by lower(u.user_name)), '[]'::jsonb)
+      from group_members gm join users u on u.organization_id = gm.organization_id and u.id = gm.user_id
+      where gm.organization_id = groups.organization_id and gm.group_id = groups.id
+    ) as member_list`
+    : s``
+  return s`${s(cols)} ${members}`
+}
+
+function toStored(row: Row): Stored {
+  const resource = fromRow(GROUP, row)
+  const members = row.memberList as { value: string; display: string }[] | undefined
+  if (members && members.length > 0) resource.members = members.map((m) => ({ value: m.value, display: m.display, type: 'User' }))
+  return { id: row.id, version: row.version, created: row.createdAt, lastModified: row.updatedAt, resource }
+}
+
+export async function getGroup(sql: Tx, orgId: string, id: string, opts: ReadOptions = {}): Promise<Stored | undefined> {
+  if (!isUuid(id)) return undefined
+  const [row] = await sql<Row[]>`select ${selectList(sql, opts)} from groups where organization_id = ${orgId} and id = ${id}`
+  return row && toStored(row)
+}
+
+export interface LockedGroup {
+  /** Without members: PATCH works on membership operations, never on the loaded list. */
+  stored: Stored
+  row: Row
+}
+
+export async function lockGroup(sql: Tx, orgId: string, id: string): Promise<LockedGroup | undefined> {
+  if (!isUuid(id)) return undefined
+  const [row] = await sql<Row[]>`
+    select ${selectList(sql, {})} from groups where organization_id = ${orgId} and id = ${id} for update`
+  return row && { stored: toStored(row), row }
+}
+
+export async function listGroups(sql: Tx, orgId: string, q: ListQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
+  const page = await selectPage<Row>(sql, GROUP, orgId, q, selectList(sql, opts))
+  return { total: page.total, items: page.rows.map(toStored), more: page.more, ...(page.last ? { last: page.last } : {}) }
+}
+
+/** POST: the group and its initial members, which must be users of the organization. */
+export async function createGroup(sql: Tx, orgId: string, resource: ScimObject): Promise<{ id: string }> {
+  const [row] = await sql<{ id: string }[]>`
+    insert into groups ${sql({ ...forSql(sql, toColumns(GROUP, resource), GROUP), organization_id: orgId })}
+    returning id`
+  const ids = memberIds(resource)
+  if (ids.length > 0) await applyMemberOps(sql, orgId, row!.id, [{ kind: 'add', values: ids }])
+  return { id: row!.id }
+}
+
+/**
+ * Stores `resource`'s attributes over the locked group and applies `memberOps`.
+ * The version moves once, and only if an attribute or a membership really changed.
+ */
+export async function writeGroup(sql: Tx, orgId: string, locked: LockedGroup, resource: ScimObject, memberOps: MemberOp[] = []): Promise<boolean> {
+  const cols = toColumns(GROUP, resource)
+  const attributesChanged = Object.keys(changedColumns(locked.row, cols, GROUP)).length > 0
+  const membersChanged = (await applyMemberOps(sql, orgId, locked.row.id, memberOps)) > 0
+  if (!attributesChanged && !membersChanged) return false
+  const set = attributesChanged ? sql`${sql(forSql(sql, cols, GROUP))},` : sql``
+  await sql`
+    update groups set ${set} version = version + 1, updated_at = now()
+    where organization_id = ${orgId} and id = ${locked.row.id}`
+  return true
+}
+
+/** PUT's membership: `members` given (even empty) replaces them all; omitted keeps them. */
+export function putMemberOps(resource: ScimObject): MemberOp[] {
+  if (!('members' in resource)) return []
+  const ids = memberIds(resource)
+  return ids.length === 0 ? [{ kind: 'removeAll' }] : [{ kind: 'replace', values: ids }]
+}
+
+/**
+ * Applies membership operations in order, one statement each; returns how many
+ * membership rows were added or removed. Ids to add must name users of the
+ * organization, else 400 invalidValue naming them (nothing is written: the caller's
+ * transaction rolls back).
+ */
+export async function applyMemberOps(sql: Tx, orgId: string, groupId: string, ops: MemberOp[]): Promise<number> {
+  let changed = 0
+  for (const op of ops) {
+    if (op.kind === 'removeAll') {
+      changed += (await sql`delete from group_members where organization_id = ${orgId} and group_id = ${groupId}`).count
+      continue
+    }
+    if (op.kind === 'remove') {
+      // An id that is not a uuid cannot be a member: removing it is a no-op.
+      const ids = op.values.filter(isUuid)
+      if (ids.length === 0) continue
+      changed += (await sql`
+        delete from group_members
+        where organization_id = ${orgId} and group_id = ${groupId} and user_id = any(${ids}::uuid[])`).count
+      continue
+    }
+    const ids = await existingUsers(sql, orgId, op.values)
+    if (op.kind === 'replace') {
+      changed += (await sql`
+        delete from group_members
+        where organization_id = ${orgId} and group_id = ${groupId} and user_id <> all(${ids}::uuid[])`).count
+    }
+    changed += (await sql`
+      insert into group_members (organization_id, group_id, user_id)
+      select ${orgId}, ${groupId}, x from unnest(${ids}::uuid[]) x
+      on conflict do nothing`).count
+  }
+  return changed
+}
+
+/** The ids, checked to be users of the organization (one anti-join for the whole list). */
+async function existingUsers(sql: Tx, orgId: string, values: string[]): Promise<string[]> {
+  const ids = [...new Set(values.map((v) => v.toLowerCase()))]
+  const malformed = ids.filter((id) => !isUuid(id))
+  const missing =
+    malformed.length > 0
+      ? malformed
+      : (
+          await sql<{ id: string }[]>`
+            select x::text as id from unnest(${ids}::uuid[]) x
+            where not exists (select 1 from users u where u.organization_id = ${orgId} and u.id = x)`
+        ).map((r) => r.id)
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 5).map((id) => JSON.stringify(id)).join(', ')
+    const more = missing.length > 5 ? ` and ${missing.length - 5} more` : ''
+    throw invalidValue(`members must be users of this organization; ${missing.length === 1 ? 'this id names' : 'these ids name'} no user: ${shown}${more}`)
+  }
+  return ids
+}
+
+export async function deleteGroup(sql: Tx, orgId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false
+  const rows = await sql`delete from groups where organization_id = ${orgId} and id = ${id} returning id`
+  return rows.length > 0
+}
+
+function memberIds(resource: ScimObject): string[] {
+  const members = Array.isArray(resource.members) ? resource.members : []
+  return members.filter(isObject).map((m) => m.value).filter((v): v is string => typeof v === 'string')
+}

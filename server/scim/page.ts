@@ -1,0 +1,135 @@
+// One page of a filtered, sorted list of Users or Groups, and its total, in one
+// round trip. Shared by both stores; each passes the columns it selects.
+//
+// Order is (sort key, id): `id` breaks ties so the order is total and stable across
+// pages. Without sortBy the key is created_at, served by the (organization_id,
+// created_at, id) index. Two ways to page:
+// - keyset (RFC 9865 cursors): `where (key, id) > (last key, last id)`, which is an
+//   index range scan however deep the page is;
+// - startIndex (RFC 7644 index paging): OFFSET, but over a narrow CTE that selects
+//   only ids (index-only on the default order), the wide rows being fetched for the
+//   page alone. Index paging cannot be translated to keyset without the key of the
+//   row before the page, so deep index pages cost an index-only skip; clients that
+//   page deep should use cursors.
+import type postgres from 'postgres'
+import type { Tx } from '../db/client'
+import type { Filter } from './filter/ast'
+import { filterToSql, sortToSql } from './filter/to-sql'
+import { resolveAttribute } from './schema'
+import type { ResourceType } from './schema/types'
+
+type Fragment = postgres.Fragment
+
+export interface ListQuery {
+  filter?: Filter
+  /** An attribute path; undefined sorts by creation. */
+  sortBy?: string
+  descending?: boolean
+  /** Page size; 0 returns only the total. */
+  count: number
+  /** 1-based offset paging; ignored when `after` is set. */
+  startIndex: number
+  /** Keyset paging: the position of the last row of the previous page. */
+  after?: Position
+}
+
+/** Where a row sits in the order: its sort key as text (null when absent) and id. */
+export interface Position {
+  key: string | null
+  id: string
+}
+
+export interface PageRows<R> {
+  total: number
+  rows: R[]
+  /** Rows remain after this page. */
+  more: boolean
+  /** The position of the last row, for the next cursor. */
+  last?: Position
+}
+
+/**
+ * `columns` is the select list over the resource table, which the outer query names
+ * by its own name (e.g. `users.id`) so correlated subqueries can use it.
+ */
+export async function selectPage<R extends Record<string, unknown>>(
+  sql: Tx,
+  rt: ResourceType,
+  orgId: string,
+  q: ListQuery,
+  columns: Fragment,
+): Promise<PageRows<R>> {
+  const s = sql as postgres.Sql<{}>
+  const table = sql(rt.table)
+  const where = q.filter ? s`and (${filterToSql(s, q.filter, rt)})` : s``
+  const { key, type } = sortKey(s, rt, q.sortBy)
+  const dir = q.descending ? s`desc` : s`asc`
+  const order = s`${key} ${dir}, id ${dir}`
+  const keyset = q.after ? s`and ${after(s, key, type, q.after, q.descending ?? false)}` : s``
+  const offset = q.after ? 0 : Math.max(0, q.startIndex - 1)
+
+  const rows = await sql<(R & { pageTotal: number; pageKey: string | null })[]>`
+    with page as (
+      select id as page_id, (${key})::text as page_key, row_number() over (order by ${order}) as page_n
+      from ${table}
+      where organization_id = ${orgId} ${where} ${keyset}
+      order by ${order}
+      limit ${q.count + 1} offset ${offset}
+    )
+    select total.n as page_total, page.page_key, ${columns}
+    from (select count(*)::int as n from ${table} where organization_id = ${orgId} ${where}) total
+    left join (page join ${table} on ${table}.organization_id = ${orgId} and ${table}.id = page.page_id) on true
+    order by page.page_n`
+  const total = rows[0]?.pageTotal ?? 0
+  // With an empty page the left join yields one row of nulls that carries the total.
+  // One row more than asked was fetched to learn whether another page follows.
+  const found = rows.filter((r) => r.id !== null)
+  const page = found.slice(0, q.count)
+  const lastRow = page.at(-1)
+  return {
+    total,
+    rows: page,
+    more: found.length > q.count,
+    ...(lastRow ? { last: { key: lastRow.pageKey, id: lastRow.id as string } } : {}),
+  }
+}
+
+/** Postgres type of a sort key, so a cursor's text key is compared as what it was. */
+type KeyType = 'text' | 'timestamptz' | 'boolean' | 'numeric'
+
+function sortKey(sql: postgres.Sql<{}>, rt: ResourceType, sortBy: string | undefined): { key: Fragment; type: KeyType } {
+  if (sortBy === undefined) return { key: sql`created_at`, type: 'timestamptz' }
+  const key = sortToSql(sql, sortBy, rt) // 400 invalidValue for what cannot be sorted
+  const r = resolveAttribute(rt, sortBy)!
+  const a = r.subAttribute ?? r.attribute
+  const type: KeyType =
+    a.type === 'dateTime' ? 'timestamptz' : a.type === 'boolean' ? 'boolean' : a.type === 'integer' || a.type === 'decimal' ? 'numeric' : 'text'
+  return { key, type }
+}
+
+/**
+ * Rows strictly after `p` in the order `key dir, id dir`. Postgres sorts nulls as the
+ * largest values (last ascending, first descending), which this mirrors.
+ */
+function after(sql: postgres.Sql<{}>, key: Fragment, type: KeyType, p: Position, desc: boolean): Fragment {
+  const id = sql`${p.id}::uuid`
+  if (p.key === null) {
+    return desc ? sql`(${key} is not null or id < ${id})` : sql`(${key} is null and id > ${id})`
+  }
+  const k = cast(sql, p.key, type)
+  // The row-value comparison keeps the (organization_id, created_at, id) index usable.
+  return desc ? sql`(${key}, id) < (${k}, ${id})` : sql`((${key}, id) > (${k}, ${id}) or ${key} is null)`
+}
+
+function cast(sql: postgres.Sql<{}>, v: string, type: KeyType): Fragment {
+  switch (type) {
+    case 'timestamptz':
+      return sql`${v}::timestamptz`
+    case 'boolean':
+      return sql`${v}::boolean`
+    case 'numeric':
+      return sql`${v}::numeric`
+    default:
+      return sql`${v}::text`
+  }
+}

@@ -1,0 +1,130 @@
+// One SCIM request from arrival to Response: size check, authentication, rate limit,
+// the handler, the error envelope, and the audit event. Every route under the SCIM
+// base goes through run(), so no path (errors, 404s, 405s included) can skip the
+// content type, the SCIM Error format or the audit log.
+import type { Deps } from '../app'
+import { type AuditBuffer, type AuditEvent, clientIp, insertEvents } from '../audit'
+import type { Sql, Tx } from '../db/client'
+import { type Tenant, authenticate } from './auth'
+import { checkContentLength, checkContentType, parseJson, RateLimiter, readText } from './limits'
+import { type Reply, errorReply, toResponse } from './reply'
+import { isUuid } from '../users/model'
+
+/** What every handler gets. */
+export interface PublicRequest {
+  request: Request
+  url: URL
+  headers: Headers
+  /** The public base URL of the SCIM API (PUBLIC_URL + prefix). */
+  base: string
+  sql: Sql
+  /** The tenant when a valid token came with a public (discovery) request. */
+  tenant?: Tenant
+  /** The body as JSON, read once, within the size limit (400/413/415 otherwise). */
+  json(): Promise<unknown>
+}
+
+/** What handlers of authenticated routes get. */
+export interface ScimRequest extends PublicRequest {
+  tenant: Tenant
+  /**
+   * Runs a write in one transaction and records its audit event in the same
+   * transaction: a change is never committed without its event.
+   */
+  transaction(fn: (tx: Tx) => Promise<Reply>): Promise<Reply>
+}
+
+/** The parts of Elysia's context run() needs. */
+export interface Ctx {
+  request: Request
+  server: { requestIP(r: Request): { address: string } | null } | null
+}
+
+export type ScimDeps = Deps & { audit: AuditBuffer }
+
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH'])
+
+export function createRunner(deps: ScimDeps, base: string) {
+  const { sql, config, log, audit } = deps
+  const limiter = new RateLimiter(config.SCIM_RATE_LIMIT_PER_MINUTE)
+  const maxBody = config.SCIM_MAX_BODY_BYTES
+
+  function run(c: Ctx, auth: 'public', handler: (r: PublicRequest) => Promise<Reply>): Promise<Response>
+  function run(c: Ctx, auth: 'tenant', handler: (r: ScimRequest) => Promise<Reply>): Promise<Response>
+  async function run(c: Ctx, auth: 'public' | 'tenant', handler: (r: ScimRequest) => Promise<Reply>): Promise<Response> {
+    const started = performance.now()
+    const { request } = c
+    const url = new URL(request.url)
+    const state: { tenant?: Tenant; text?: string; value?: unknown; parsed: boolean; audited: boolean } = { parsed: false, audited: false }
+
+    const json = async () => {
+      if (!state.parsed) {
+        checkContentType(request.headers)
+        state.text = await readText(request, maxBody)
+        state.value = parseJson(state.text)
+        state.parsed = true
+      }
+      return state.value
+    }
+
+    const event = (reply: Reply): AuditEvent | undefined => {
+      if (!state.tenant) return undefined
+      const socketIp = c.server?.requestIP(request)?.address ?? null
+      const pathId = /\/Users\/([^/?]+)$/.exec(url.pathname)?.[1]
+      const bodyUserName = (state.value as { userName?: unknown } | undefined)?.userName
+      return {
+        organizationId: state.tenant.organizationId,
+        scimConfigurationId: state.tenant.configurationId,
+        source: 'scim',
+        method: request.method,
+        path: url.pathname + url.search,
+        status: reply.status,
+        requestBody: state.parsed ? state.value : state.text,
+        responseBody: reply.body,
+        error: reply.error ?? null,
+        userId: reply.userId ?? (isUuid(pathId) ? pathId : null),
+        userName: reply.userName ?? (typeof bodyUserName === 'string' ? bodyUserName : null),
+        ip: clientIp(request, socketIp, config.TRUSTED_PROXIES),
+        userAgent: request.headers.get('user-agent'),
+        durationMs: performance.now() - started,
+      }
+    }
+
+    const transaction = async (fn: (tx: Tx) => Promise<Reply>): Promise<Reply> => {
+      const reply = (await sql.begin(async (tx) => {
+        const r = await fn(tx)
+        const e = event(r)
+        if (e) await insertEvents(tx, [e], config.AUDIT_MAX_BODY_BYTES)
+        return r
+      })) as Reply
+      state.audited = true
+      return reply
+    }
+
+    let reply: Reply
+    try {
+      // A declared oversize body is refused before the token costs a query.
+      if (WITH_BODY.has(request.method)) checkContentLength(request.headers, maxBody)
+      const authorization = request.headers.get('authorization')
+      if (auth === 'tenant') state.tenant = await authenticate(sql, authorization)
+      else if (authorization) state.tenant = await authenticate(sql, authorization).catch(() => undefined)
+      if (state.tenant) limiter.take(state.tenant.configurationId)
+      const r: ScimRequest = { request, url, headers: request.headers, base, sql, tenant: state.tenant!, json, transaction }
+      reply = await handler(r)
+    } catch (e) {
+      reply = errorReply(e, log, 'scim')
+    }
+    record(reply)
+    return toResponse(reply)
+
+    function record(reply: Reply) {
+      if (state.audited) return
+      const e = event(reply)
+      if (e) audit.push(e)
+      // No tenant, no event row (scim_events belongs to an organization): the log keeps it.
+      else if (auth === 'tenant') log.info('scim: unauthenticated request', { method: request.method, path: url.pathname, status: reply.status })
+    }
+  }
+
+  return run
+}

@@ -1,0 +1,240 @@
+// The one module that writes users: SCIM requests now, the Bridge too. Every
+// function takes `sql` first so it runs at top level or inside `sql.begin`, and
+// every statement is scoped by organization (another tenant's id is simply absent).
+// Inputs are canonical User resources (validateResource's output).
+import type postgres from 'postgres'
+import type { Tx } from '../db/client'
+import { type Stored, changedColumns, columnsOf, forSql, fromRow } from '../scim/columns'
+import { uniqueness } from '../scim/errors'
+import { type ListQuery, type PageRows, type Position, selectPage } from '../scim/page'
+import { USER } from '../scim/schema'
+import type { ScimObject } from '../scim/schema/validate'
+import { type Origin, isUuid, userColumns } from './model'
+
+type Fragment = postgres.Fragment
+type Row = Record<string, unknown> & { id: string; version: number; createdAt: Date; updatedAt: Date; userName: string }
+
+export interface ReadOptions {
+  /** Load the read-only `groups` attribute (one correlated subquery, no N+1). */
+  groups?: boolean
+}
+
+export interface Page<T> {
+  total: number
+  items: T[]
+  /** Rows remain after this page. */
+  more: boolean
+  last?: Position
+}
+
+const UUID_RE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+const META = ['id', 'version', 'created_at', 'updated_at', 'source', 'bridge_id', 'email']
+
+/** The select list over `users`, with the manager's name and, when asked, the groups. */
+function selectList(sql: Tx, opts: ReadOptions): Fragment {
+  const s = sql as postgres.Sql<{}>
+  const cols = [...META, ...columnsOf(USER).map((m) => m.column)].map((c) => `users.${c}`)
+  // manager_id is whatever id the client sent; only a uuid can name a user.
+  const manager = s`(
+    select m.display_name from users m
+    where m.organization_id = users.organization_id
+      and m.id = case when users.manager_id ~ ${UUID_RE} then users.manager_id::uuid end
+  ) as manager_display_name`
+  const groups = opts.groups
+    ? s`, (
+      select coalesce(jsonb_agg(jsonb_build_object('value', g.id, 'display', g.display_name) order by g.display_name, g.id), '[]'::jsonb)
+      from group_members gm join groups g on g.organization_id = gm.organization_id and g.id = gm.group_id
+      where gm.organization_id = users.organization_id and gm.user_id = users.id
+    ) as member_of`
+    : s``
+  return s`${s(cols)}, ${manager} ${groups}`
+}
+
+/** Row -> Stored: the canonical resource plus `groups` and `manager.displayName`. */
+function toStored(row: Row): Stored {
+  const resource = fromRow(USER, row)
+  const ext = resource[USER.schemaExtensions[0]!.schema] as ScimObject | undefined
+  const manager = ext?.manager as ScimObject | undefined
+  if (manager && typeof row.managerDisplayName === 'string') manager.displayName = row.managerDisplayName
+  const groups = row.memberOf as { value: string; display: string }[] | undefined
+  if (groups && groups.length > 0) resource.groups = groups.map((g) => ({ value: g.value, display: g.display, type: 'direct' }))
+  return { id: row.id, version: row.version, created: row.createdAt, lastModified: row.updatedAt, resource }
+}
+
+export async function getUser(sql: Tx, orgId: string, id: string, opts: ReadOptions = {}): Promise<Stored | undefined> {
+  if (!isUuid(id)) return undefined
+  const [row] = await sql<Row[]>`select ${selectList(sql, opts)} from users where organization_id = ${orgId} and id = ${id}`
+  return row && toStored(row)
+}
+
+/** A user locked for a read-modify-write (PUT, PATCH): concurrent writers queue here. */
+export interface LockedUser {
+  stored: Stored
+  row: Row
+}
+
+export async function lockUser(sql: Tx, orgId: string, id: string): Promise<LockedUser | undefined> {
+  if (!isUuid(id)) return undefined
+  const [row] = await sql<Row[]>`
+    select ${selectList(sql, {})} from users where organization_id = ${orgId} and id = ${id} for update of users`
+  return row && { stored: toStored(row), row }
+}
+
+export async function listUsers(sql: Tx, orgId: string, q: ListQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
+  const page: PageRows<Row> = await selectPage<Row>(sql, USER, orgId, q, selectList(sql, opts))
+  return { total: page.total, items: page.rows.map(toStored), more: page.more, ...(page.last ? { last: page.last } : {}) }
+}
+
+export type CreateResult = { id: string; renamed: boolean }
+
+/**
+ * POST. The unique index on (organization_id, lower(user_name)) decides races:
+ * `on conflict do nothing` makes exactly one of many concurrent creates win, the
+ * others get 409 uniqueness. A POST whose externalId names an existing user under a
+ * different userName is that user renamed (REFERENCE.md): it is replaced in place,
+ * keeping its id. The same externalId and userName again is a duplicate (409).
+ * Users are never adopted by email (an account-takeover path in other servers).
+ */
+export async function createUser(sql: Tx, orgId: string, resource: ScimObject, origin: Origin): Promise<CreateResult> {
+  const externalId = resource.externalId
+  if (typeof externalId === 'string') {
+    const [existing] = await sql<Row[]>`
+      select ${selectList(sql, {})} from users
+      where organization_id = ${orgId} and external_id = ${externalId}
+      order by created_at, id limit 1
+      for update of users`
+    if (existing && existing.userName.toLowerCase() !== String(resource.userName).toLowerCase()) {
+      await writeUser(sql, orgId, { row: existing, stored: toStored(existing) }, resource)
+      return { id: existing.id, renamed: true }
+    }
+  }
+  const [row] = await sql<{ id: string }[]>`
+    insert into users ${sql(insertValues(sql, orgId, resource, origin))}
+    on conflict do nothing
+    returning id`
+  if (!row) throw taken(resource.userName)
+  return { id: row.id, renamed: false }
+}
+
+function insertValues(sql: Tx, orgId: string, resource: ScimObject, origin: Origin) {
+  return {
+    ...forSql(sql, userColumns(resource), USER),
+    organization_id: orgId,
+    source: origin.source,
+    bridge_id: origin.bridgeId ?? null,
+  }
+}
+
+/**
+ * Stores `resource` over the locked user (PUT, PATCH, rename). Returns false, and
+ * writes nothing, when no column would change: the version only moves on a real change.
+ */
+export async function writeUser(sql: Tx, orgId: string, locked: LockedUser, resource: ScimObject): Promise<boolean> {
+  const cols = userColumns(resource)
+  const changed = Object.keys(changedColumns(locked.row, cols, USER)).length > 0
+  if (!changed) return false
+  try {
+    await sql`
+      update users set ${sql(forSql(sql, cols, USER))}, version = version + 1, updated_at = now()
+      where organization_id = ${orgId} and id = ${locked.row.id}`
+  } catch (e) {
+    throw uniqueViolation(e) ? taken(resource.userName) : e
+  }
+  return true
+}
+
+export async function deleteUser(sql: Tx, orgId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false
+  const rows = await sql`delete from users where organization_id = ${orgId} and id = ${id} returning id`
+  return rows.length > 0
+}
+
+// ---- Set-based writes for the Bridge: one statement per batch, never a query per user.
+
+/**
+ * Inserts many users in one statement. A userName that already exists in the
+ * organization is skipped (not an error): the result lists what was inserted.
+ */
+export async function insertUsers(
+  sql: Tx,
+  orgId: string,
+  resources: ScimObject[],
+  origin: Origin,
+): Promise<{ id: string; userName: string }[]> {
+  if (resources.length === 0) return []
+  const rows = resources.map((r) => insertValues(sql, orgId, r, origin))
+  return sql<{ id: string; userName: string }[]>`
+    insert into users ${sql(rows)} on conflict do nothing returning id, user_name`
+}
+
+/**
+ * Replaces many users' attributes in one statement (full replace, as PUT), bumping
+ * version and updated_at. Rows whose columns are all unchanged are left alone.
+ * Returns the ids updated. A userName taken by another user fails the whole batch
+ * with 409 uniqueness (the caller decides how to split it).
+ */
+export async function updateUsers(sql: Tx, orgId: string, updates: { id: string; resource: ScimObject }[]): Promise<string[]> {
+  const valid = updates.filter((u) => isUuid(u.id))
+  if (valid.length === 0) return []
+  const columns = ['email', ...columnsOf(USER).map((m) => m.column)]
+  const typeOf = (c: string) => {
+    const m = columnsOf(USER).find((x) => x.column === c)
+    return m?.json ? 'jsonb' : (m?.sub ?? m?.attribute)?.type === 'boolean' ? 'boolean' : 'text'
+  }
+  const s = sql as postgres.Sql<{}>
+  const values = valid.map((u) => {
+    const cols = userColumns(u.resource)
+    return [u.id, ...columns.map((c) => (typeOf(c) === 'jsonb' ? JSON.stringify(cols[c]) : (cols[c] as string | boolean | null)))]
+  })
+  const sets = columns.map((c, i) => s`${i === 0 ? s`` : s`,`} ${s(c)} = v.${s(c)}::${typeCast(s, typeOf(c))}`)
+  const differs = columns.map((c, i) => s`${i === 0 ? s`` : s`or`} users.${s(c)} is distinct from v.${s(c)}::${typeCast(s, typeOf(c))}`)
+  try {
+    const rows = await sql<{ id: string }[]>`
+      update users set ${sets}, version = users.version + 1, updated_at = now()
+      from (values ${s(values as never)}) as v (id, ${s(columns)})
+      where users.organization_id = ${orgId} and users.id = v.id::uuid and (${differs})
+      returning users.id`
+    return rows.map((r) => r.id)
+  } catch (e) {
+    throw uniqueViolation(e) ? uniqueness('a userName in this batch is already taken by another user') : e
+  }
+}
+
+function typeCast(sql: postgres.Sql<{}>, type: string): Fragment {
+  return type === 'jsonb' ? sql`jsonb` : type === 'boolean' ? sql`boolean` : sql`text`
+}
+
+/** Sets active=false on the listed users that are active; returns the ids changed. */
+export async function deactivateUsers(sql: Tx, orgId: string, ids: string[]): Promise<string[]> {
+  const valid = ids.filter(isUuid)
+  if (valid.length === 0) return []
+  const rows = await sql<{ id: string }[]>`
+    update users set active = false, version = version + 1, updated_at = now()
+    where organization_id = ${orgId} and id = any(${valid}::uuid[]) and active
+    returning id`
+  return rows.map((r) => r.id)
+}
+
+/** Users by lower-cased email (the Bridge's match key). */
+export async function usersByEmail(sql: Tx, orgId: string, emails: string[]): Promise<Stored[]> {
+  if (emails.length === 0) return []
+  const lower = [...new Set(emails.map((e) => e.toLowerCase()))]
+  const rows = await sql<Row[]>`
+    select ${selectList(sql, {})} from users where organization_id = ${orgId} and email = any(${lower}::text[])`
+  return rows.map(toStored)
+}
+
+/** Every user a Bridge manages: what it may update and deactivate. */
+export async function usersOfBridge(sql: Tx, orgId: string, bridgeId: string): Promise<(Stored & { active: boolean; email: string | null })[]> {
+  const rows = await sql<Row[]>`
+    select ${selectList(sql, {})} from users where organization_id = ${orgId} and bridge_id = ${bridgeId} order by created_at, id`
+  return rows.map((r) => ({ ...toStored(r), active: r.active as boolean, email: (r.email as string | null) ?? null }))
+}
+
+function taken(userName: unknown): Error {
+  return uniqueness(`userName ${JSON.stringify(userName)} is already taken in this organization`)
+}
+
+function uniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505'
+}

@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import postgres from 'postgres'
+import { AuditBuffer, insertEvents, InvalidAuditEvent, REDACTED, type AuditEvent } from '../../../server/audit'
+import { connect, type Sql } from '../../../server/db/client'
+import { migratedSql } from '../../support'
+import { captureLog, countEvents, createOrg, event } from './helpers'
+
+let sql: Sql
+beforeAll(async () => {
+  sql = await migratedSql()
+})
+
+describe('AuditBuffer', () => {
+  // A connection of our own that counts the INSERT statements it sends.
+  let counted: Sql
+  let inserts = 0
+  beforeAll(() => {
+    counted = postgres(process.env.DATABASE_URL!, {
+      max: 2,
+      transform: postgres.camel,
+      onnotice: () => {},
+      debug: (_conn, query) => {
+        if (/^\s*insert into scim_events/i.test(query)) inserts++
+      },
+    })
+  })
+  afterAll(() => counted.end())
+
+  test('writes in batches of maxBatch with one INSERT each', async () => {
+    const orgId = await createOrg(sql)
+    const buffer = new AuditBuffer(counted, captureLog(), { flushMs: 60_000, maxBatch: 10 })
+    inserts = 0
+    for (let i = 0; i < 25; i++) buffer.push(event(orgId, { path: `/Users/${i}` }))
+    await buffer.flush()
+    expect(inserts).toBe(3)
+    expect(buffer.stats).toEqual({ written: 25, failed: 0, dropped: 0 })
+    expect(await countEvents(sql, orgId)).toBe(25)
+  })
+
+  test('flushes on its own after flushMs', async () => {
+    const orgId = await createOrg(sql)
+    const buffer = new AuditBuffer(sql, captureLog(), { flushMs: 20 })
+    buffer.push(event(orgId))
+    buffer.push(event(orgId))
+    for (let i = 0; i < 100 && buffer.stats.written < 2; i++) await Bun.sleep(10)
+    expect(buffer.stats.written).toBe(2)
+    expect(await countEvents(sql, orgId)).toBe(2)
+  })
+
+  test('a full batch flushes without waiting for the timer', async () => {
+    const orgId = await createOrg(sql)
+    const buffer = new AuditBuffer(sql, captureLog(), { flushMs: 60_000, maxBatch: 5 })
+    for (let i = 0; i < 5; i++) buffer.push(event(orgId))
+    for (let i = 0; i < 100 && buffer.stats.written < 5; i++) await Bun.sleep(10)
+    expect(buffer.stats.written).toBe(5)
+  })
+
+  test('an event of a missing organization fails alone, is counted and logged; the rest is written', async () => {
+    const orgId = await createOrg(sql)
+    const gone = crypto.randomUUID()
+    const log = captureLog()
+    const buffer = new AuditBuffer(sql, log, { flushMs: 60_000, maxBatch: 4 })
+    // Batch 1: two good events and one whose organization does not exist (FK failure).
+    buffer.push(event(orgId, { path: '/a' }))
+    buffer.push(event(gone, { path: '/lost' }))
+    // Upper-case ids are the same organization.
+    buffer.push(event(orgId.toUpperCase(), { path: '/b' }))
+    await buffer.flush()
+    // Batch 2: unaffected.
+    buffer.push(event(orgId, { path: '/c' }))
+    await buffer.flush()
+    expect(buffer.stats).toEqual({ written: 3, failed: 1, dropped: 0 })
+    const paths = await sql<{ path: string }[]>`select path from scim_events where organization_id = ${orgId} order by path`
+    expect(paths.map((p) => p.path)).toEqual(['/a', '/b', '/c'])
+    expect(log.lines.some((l) => l.level === 'warn' && l.msg.includes('retrying once'))).toBe(true)
+    const lost = log.lines.find((l) => l.level === 'error' && l.msg === 'audit: events could not be written')
+    expect(lost?.detail).toMatchObject({ count: 1, events: [{ organizationId: gone, path: '/lost' }] })
+  })
+
+  test('a database that stays down: counted as failed, logged, push and flush never throw', async () => {
+    const down = connect('postgres://nobody@127.0.0.1:1/none', 1)
+    const log = captureLog()
+    const buffer = new AuditBuffer(down, log, { flushMs: 60_000 })
+    buffer.push(event(crypto.randomUUID()))
+    buffer.push(event(crypto.randomUUID()))
+    await buffer.flush()
+    expect(buffer.stats).toEqual({ written: 0, failed: 2, dropped: 0 })
+    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['audit: events could not be written'])
+    await down.end()
+  })
+
+  test('an invalid event is refused at push, counted and logged, without throwing', async () => {
+    const orgId = await createOrg(sql)
+    const log = captureLog()
+    const buffer = new AuditBuffer(sql, log, { flushMs: 60_000 })
+    expect(() => buffer.push(event('not-a-uuid'))).not.toThrow()
+    expect(() => buffer.push(event(orgId, { status: 200.5 }))).not.toThrow()
+    expect(() => buffer.push(event(orgId, { createdAt: new Date('nope') }))).not.toThrow()
+    expect(() => buffer.push(null as unknown as AuditEvent)).not.toThrow()
+    buffer.push(event(orgId))
+    await buffer.flush()
+    expect(buffer.stats).toEqual({ written: 1, failed: 4, dropped: 0 })
+    expect(log.lines.filter((l) => l.msg === 'audit: event could not be recorded')).toHaveLength(4)
+  })
+
+  test('close() flushes what is left; later events are dropped and counted', async () => {
+    const orgId = await createOrg(sql)
+    const log = captureLog()
+    const buffer = new AuditBuffer(sql, log, { flushMs: 60_000 })
+    for (let i = 0; i < 7; i++) buffer.push(event(orgId))
+    await buffer.close()
+    expect(await countEvents(sql, orgId)).toBe(7)
+    buffer.push(event(orgId))
+    expect(buffer.stats).toEqual({ written: 7, failed: 0, dropped: 1 })
+    expect(log.lines.some((l) => l.msg.includes('after close'))).toBe(true)
+  })
+
+  test('a full queue drops the oldest events, counts and logs them', async () => {
+    const orgId = await createOrg(sql)
+    const log = captureLog()
+    const buffer = new AuditBuffer(sql, log, { flushMs: 60_000, maxQueue: 5 })
+    for (let i = 0; i < 8; i++) buffer.push(event(orgId, { path: `/e${i}` }))
+    expect(buffer.stats.dropped).toBe(3)
+    await buffer.flush()
+    const paths = await sql<{ path: string }[]>`select path from scim_events where organization_id = ${orgId} order by path`
+    expect(paths.map((p) => p.path)).toEqual(['/e3', '/e4', '/e5', '/e6', '/e7'])
+    expect(log.lines.filter((l) => l.msg.startsWith('audit: queue full'))).toHaveLength(1)
+    expect(log.lines.find((l) => l.msg.startsWith('audit: queue overflowed'))?.detail).toEqual({ dropped: 3 })
+  })
+
+  test('concurrent pushes and flushes lose nothing and write nothing twice', async () => {
+    const orgId = await createOrg(sql)
+    const buffer = new AuditBuffer(sql, captureLog(), { flushMs: 1, maxBatch: 7 })
+    const flushes: Promise<void>[] = []
+    for (let i = 0; i < 300; i++) {
+      buffer.push(event(orgId, { path: `/n/${i}` }))
+      if (i % 13 === 0) flushes.push(buffer.flush())
+      if (i % 50 === 0) await Bun.sleep(1)
+    }
+    await Promise.all(flushes)
+    await buffer.flush()
+    const [row] = await sql<{ n: number; distinct: number }[]>`
+      select count(*)::int as n, count(distinct path)::int as distinct from scim_events where organization_id = ${orgId}`
+    expect(row).toEqual({ n: 300, distinct: 300 })
+    expect(buffer.stats.written).toBe(300)
+  })
+
+  test('stores redacted, capped bodies and text without NUL bytes', async () => {
+    const orgId = await createOrg(sql)
+    const buffer = new AuditBuffer(sql, captureLog(), { flushMs: 60_000, maxBodyBytes: 300 })
+    buffer.push(
+      event(orgId, {
+        method: 'post',
+        path: '/Users?access_token=abc\u0000',
+        status: 201,
+        requestBody: { userName: 'bjensen', password: 'hunter2', groups: [] },
+        responseBody: { big: 'x'.repeat(5000) },
+        userAgent: 'Okta\u0000SCIM',
+        error: 'upstream said Bearer abcdef',
+        userId: 'not-a-uuid',
+      }),
+    )
+    await buffer.flush()
+    const [row] = await sql`select * from scim_events where organization_id = ${orgId}`
+    expect(row).toMatchObject({
+      method: 'POST',
+      path: `/Users?access_token=${REDACTED}`,
+      status: 201,
+      requestBody: JSON.stringify({ userName: 'bjensen', password: REDACTED, groups: [] }),
+      userAgent: 'Okta\uFFFDSCIM',
+      error: `upstream said Bearer ${REDACTED}`,
+      userId: null,
+    })
+    expect(Buffer.byteLength(row!.responseBody)).toBeLessThanOrEqual(300)
+    expect(row!.responseBody).toMatch(/…\[truncated \d+ bytes\]$/)
+  })
+})
+
+describe('insertEvents', () => {
+  test('commits and rolls back with the caller’s transaction', async () => {
+    const orgId = await createOrg(sql)
+    await sql
+      .begin(async (tx) => {
+        await insertEvents(tx, [event(orgId, { source: 'bridge', method: 'SYNC', path: '/bridges/x' })])
+        throw new Error('the change failed')
+      })
+      .catch(() => {})
+    expect(await countEvents(sql, orgId)).toBe(0)
+    await sql.begin((tx) => insertEvents(tx, [event(orgId, { source: 'bridge', method: 'SYNC', path: '/bridges/x' })]))
+    expect(await countEvents(sql, orgId)).toBe(1)
+  })
+
+  test('more events than one statement holds are written in chunks', async () => {
+    const orgId = await createOrg(sql)
+    const createdAt = new Date()
+    await insertEvents(sql, Array.from({ length: 2_345 }, (_, i) => event(orgId, { path: `/p/${i}`, createdAt })))
+    expect(await countEvents(sql, orgId)).toBe(2_345)
+  })
+
+  test('an invalid event throws before anything is written', async () => {
+    const orgId = await createOrg(sql)
+    await expect(insertEvents(sql, [event(orgId), event('nope')])).rejects.toBeInstanceOf(InvalidAuditEvent)
+    expect(await countEvents(sql, orgId)).toBe(0)
+  })
+})

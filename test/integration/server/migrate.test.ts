@@ -1,0 +1,77 @@
+import { expect, test } from 'bun:test'
+import { connect } from '../../../server/db/client'
+import { migrate, migrationFiles, pending } from '../../../server/db/migrate'
+
+/** A scratch database next to the test database, dropped at the end. */
+async function scratch() {
+  const base = new URL(process.env.DATABASE_URL!)
+  const name = `migrate_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
+  const root = connect(base.toString(), 1)
+  await root`create database ${root(name)}`
+  base.pathname = `/${name}`
+  return {
+    url: base.toString(),
+    drop: async () => {
+      await root`drop database ${root(name)} with (force)`
+      await root.end()
+    },
+  }
+}
+
+test('migration files are numbered without gaps', () => {
+  const versions = migrationFiles().map((m) => m.version)
+  expect(versions).toEqual(versions.map((_, i) => i + 1))
+})
+
+test('two processes migrating at once apply each migration exactly once', async () => {
+  const db = await scratch()
+  const a = connect(db.url, 2)
+  const b = connect(db.url, 2)
+  try {
+    const [ra, rb] = await Promise.all([migrate(a), migrate(b)])
+    const total = migrationFiles().length
+    expect(ra.length + rb.length).toBe(total)
+    const rows = await a`select version from schema_migrations order by version`
+    expect(rows.map((r) => r.version)).toEqual(migrationFiles().map((m) => m.version))
+    expect(await pending(a)).toEqual([])
+  } finally {
+    await a.end()
+    await b.end()
+    await db.drop()
+  }
+})
+
+test('a failing migration rolls back and names itself', async () => {
+  const db = await scratch()
+  const sql = connect(db.url, 1)
+  try {
+    const files = [...migrationFiles(), { version: 9999, name: 'broken', sql: 'create table ok_then (x int); select nope from nowhere;' }]
+    await expect(migrate(sql, files)).rejects.toThrow('migration 9999_broken failed')
+    const [t] = await sql`select to_regclass('ok_then') as t`
+    expect(t!.t).toBeNull()
+    expect(await pending(sql, files)).toEqual(['9999_broken'])
+  } finally {
+    await sql.end()
+    await db.drop()
+  }
+})
+
+test('every tenant table carries organization_id and its indexes start with it', async () => {
+  const sql = connect(process.env.DATABASE_URL!, 1)
+  try {
+    await migrate(sql)
+    const tables = ['scim_configurations', 'users', 'groups', 'group_members', 'scim_events', 'bridges', 'bridge_runs']
+    for (const table of tables) {
+      const cols = await sql`select column_name from information_schema.columns where table_name = ${table}`
+      expect(cols.map((c) => c.columnName)).toContain('organization_id')
+      const idx = await sql`select indexname, indexdef from pg_indexes where tablename = ${table}`
+      for (const i of idx) {
+        // Global lookups by design: token hash, bare id uniqueness, and time-based retention.
+        if (/token_hash|_id_key$|scim_events_created/.test(i.indexname)) continue
+        expect([i.indexname, i.indexdef]).toEqual([i.indexname, expect.stringMatching(/\(organization_id/)])
+      }
+    }
+  } finally {
+    await sql.end()
+  }
+})

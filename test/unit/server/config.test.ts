@@ -1,0 +1,32 @@
+import { describe, expect, test } from 'bun:test'
+import { loadConfig } from '../../../server/config'
+
+describe('config', () => {
+  test('defaults follow DESIGN.md', () => {
+    const c = loadConfig({})
+    expect(c).toMatchObject({ PORT: 3000, HOST: '0.0.0.0', TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'scim-bridge', PUBLIC_URL: 'http://localhost:3000' })
+    expect(c.ADMIN_TOKEN).toBeUndefined()
+  })
+
+  test('PUBLIC_URL follows PORT and loses its trailing slash', () => {
+    expect(loadConfig({ PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080')
+    expect(loadConfig({ PUBLIC_URL: 'https://scim.example.com/' }).PUBLIC_URL).toBe('https://scim.example.com')
+  })
+
+  test('empty values count as unset', () => {
+    expect(loadConfig({ PORT: '', ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined()
+  })
+
+  test.each([
+    ['PORT', 'abc', 'config: PORT must be an integer between 0 and 65535 (got "abc")'],
+    ['PORT', '70000', 'config: PORT must be an integer between 0 and 65535 (got "70000")'],
+    ['DATABASE_URL', 'mysql://x', 'config: DATABASE_URL must be a postgres:// connection string (got "mysql://x")'],
+    ['TEMPORAL_ADDRESS', 'localhost', 'config: TEMPORAL_ADDRESS must be host:port, e.g. localhost:7233 (got "localhost")'],
+    ['PUBLIC_URL', 'not a url', 'config: PUBLIC_URL must be a URL such as https://scim.example.com (got "not a url")'],
+    ['ADMIN_TOKEN', 'short', 'config: ADMIN_TOKEN must be at least 16 characters (got "short")'],
+    ['LOG_LEVEL', 'loud', 'config: LOG_LEVEL must be '],
+    ['DATABASE_POOL_MAX', '0', 'config: DATABASE_POOL_MAX must be an integer between 1 and 500'],
+  ])('%s=%s is refused with one line naming it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message)
+  })
+})

@@ -1,0 +1,62 @@
+// The bridge workflow's contract, shared by the workflow, its activities and the admin
+// API: the input, the status it reports, and its messages (Updates answer with the
+// status after the action, so the admin API shows the workflow's real state).
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow'
+import type { Provider } from '../activities/connectors/types'
+
+export const BRIDGE_STATES = ['pending', 'syncing', 'active', 'failed', 'disabled', 'paused'] as const
+export type BridgeState = (typeof BRIDGE_STATES)[number]
+
+/** Per-bridge backoff (DESIGN.md "Admin API": `retry`); seconds so tests can run in seconds. */
+export interface RetrySettings {
+  /** Wait before the first retry; defaults to the sync interval. */
+  initialIntervalSeconds?: number
+  /** Cap of the exponential backoff; defaults to 24 h. */
+  maximumIntervalSeconds?: number
+  /** Consecutive failed attempts that disable the bridge; defaults to 10. */
+  maxConsecutiveFailures?: number
+}
+
+/** What the workflow needs to time its syncs; `configure` replaces it. Settings stay in Postgres. */
+export interface Schedule {
+  intervalSeconds: number
+  retry: RetrySettings
+}
+
+/** The persisted status of a bridge (its `bridges` row), as the workflow sees it. */
+export interface BridgeStatus {
+  state: BridgeState
+  consecutiveFailures: number
+  /** ISO time of the next attempt; null when none is scheduled (now, paused, disabled). */
+  nextSyncAt: string | null
+  lastError: string | null
+}
+
+export interface BridgeWorkflowInput {
+  bridgeId: string
+  organizationId: string
+  provider: Provider
+  schedule: Schedule
+  /** Where to start: the row's status (a new bridge: pending), or the previous run's after continue-as-new. */
+  status: BridgeStatus
+  /** A sync-now that arrived before continue-as-new. */
+  syncRequested?: boolean
+}
+
+/** Sent by the sync activity after each attempt's start or failure, so the state search attribute follows retries. */
+export interface AttemptReport {
+  syncId: string
+  status: BridgeStatus
+}
+
+export const bridgeWorkflowId = (bridgeId: string) => `bridge-${bridgeId}`
+
+export const stateQuery = defineQuery<BridgeStatus>('state')
+export const reportAttemptSignal = defineSignal<[AttemptReport]>('reportAttempt')
+export const pauseUpdate = defineUpdate<BridgeStatus>('pause')
+export const resumeUpdate = defineUpdate<BridgeStatus>('resume')
+export const enableUpdate = defineUpdate<BridgeStatus>('enable')
+export const syncNowUpdate = defineUpdate<BridgeStatus>('syncNow')
+export const configureUpdate = defineUpdate<BridgeStatus, [Schedule]>('configure')
+
+export type AdminAction = 'pause' | 'resume' | 'enable' | 'syncNow'
