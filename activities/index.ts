@@ -1,10 +1,11 @@
 // Activities get their dependencies injected (samples-typescript's createActivities).
-import type { Sql } from '../server/db/client'
+import { type BridgeActivityDeps, createBridgeActivities } from './sync'
 
-export type ActivityDeps = { sql: Sql }
+export type ActivityDeps = BridgeActivityDeps
 
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createBridgeActivities(deps),
     async describeWorker(): Promise<string> {
       const [row] = await deps.sql<{ v: string }[]>`select current_setting('server_version') as v`
       const runtime = typeof Bun !== 'undefined' ? `bun ${Bun.version}` : `node ${process.version}`

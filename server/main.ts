@@ -19,6 +19,19 @@ configuration comes from the environment: see README.md`
 
 type Stop = () => Promise<void>
 
+// The worker (webpack, native Temporal core) and the dev services are loaded by path at
+// run time, so the compiled binary stays small; those commands need a checkout.
+async function lazy<T>(relative: string): Promise<T> {
+  try {
+    return (await import(new URL(relative, import.meta.url).href)) as T
+  } catch (e) {
+    if (import.meta.url.includes('$bunfs')) {
+      throw new Error('the compiled binary runs `serve` and `migrate` only: run `bun server/main.ts worker|dev` from a checkout with node_modules')
+    }
+    throw e
+  }
+}
+
 async function openDb(config: Config, log: Log) {
   if (!config.DATABASE_URL) throw new Error('config: DATABASE_URL is not set. Point it at Postgres (postgres://user:pass@host:5432/db), or use `bun run dev`.')
   const sql = connect(config.DATABASE_URL, config.DATABASE_POOL_MAX)
@@ -43,7 +56,7 @@ async function serve(config: Config, log: Log): Promise<Stop> {
 
 async function worker(config: Config, log: Log): Promise<Stop> {
   const sql = await openDb(config, log)
-  const { startWorker } = await import('./worker')
+  const { startWorker } = await lazy<typeof import('./worker')>('./worker.ts')
   const w = await startWorker({ config, sql, log })
   log.info('worker polling', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE })
   return async () => {
@@ -53,7 +66,7 @@ async function worker(config: Config, log: Log): Promise<Stop> {
 }
 
 async function dev(log: Log): Promise<Stop> {
-  const { startLocalServices } = await import('../dev/local')
+  const { startLocalServices } = await lazy<typeof import('../dev/local')>('../dev/local.ts')
   const local = await startLocalServices()
   const config = loadConfig(process.env)
   const stopServe = await serve(config, log)
@@ -73,6 +86,18 @@ async function main(argv: string[]): Promise<number> {
     return cmd && !['-h', '--help', 'help'].includes(cmd) ? 2 : cmd ? 0 : 2
   }
   const log = createLog((process.env.LOG_LEVEL as 'info') ?? 'info')
+  // Listen for signals from the start, so one that lands during startup still drains.
+  // A second signal exits at once.
+  let stopping = false
+  const signalled = new Promise<string>((resolve) => {
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(sig, () => {
+        if (stopping) process.exit(130)
+        stopping = true
+        resolve(sig)
+      })
+    }
+  })
   if (cmd === 'migrate') {
     const config = loadConfig()
     const sql = await openDb(config, log)
@@ -81,19 +106,7 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   const stop = cmd === 'dev' ? await dev(log) : await (cmd === 'serve' ? serve : worker)(loadConfig(), log)
-
-  // SIGTERM/SIGINT: drain, then exit. A second signal exits at once.
-  await new Promise<void>((resolve) => {
-    let stopping = false
-    const onSignal = (sig: string) => {
-      if (stopping) process.exit(130)
-      stopping = true
-      log.info('shutting down', { signal: sig })
-      resolve()
-    }
-    process.on('SIGTERM', () => onSignal('SIGTERM'))
-    process.on('SIGINT', () => onSignal('SIGINT'))
-  })
+  log.info('shutting down', { signal: await signalled })
   const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)
   await Promise.race([stop(), Bun.sleep(grace).then(() => log.warn('shutdown grace period exceeded; exiting'))])
   return 0

@@ -13,7 +13,8 @@ function installRuntime(level: Config['LOG_LEVEL']) {
   if (runtimeInstalled) return
   runtimeInstalled = true
   const sdkLevel: LogLevel = level === 'debug' ? 'DEBUG' : level === 'error' ? 'ERROR' : 'WARN'
-  Runtime.install({ logger: new DefaultLogger(sdkLevel) })
+  // shutdownSignals: [] because main.ts owns SIGTERM and drains the HTTP server first.
+  Runtime.install({ logger: new DefaultLogger(sdkLevel), shutdownSignals: [] })
 }
 
 export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) {
@@ -42,7 +43,7 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
     worker,
     running,
     async stop() {
-      worker.shutdown()
+      if (worker.getState() === 'RUNNING') worker.shutdown()
       await running.catch((e) => deps.log.error('worker stopped with an error', e))
       await connection.close()
       await temporal.close()

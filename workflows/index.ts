@@ -1,2 +1,3 @@
 // Every workflow the worker registers (this file is the bundle's entry).
 export { ping } from './ping'
+export { bridgeWorkflow } from './bridge'

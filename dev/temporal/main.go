@@ -39,6 +39,8 @@ type options struct {
 	Namespace string
 	LogLevel  string
 	ParentPID int
+
+	internalPorts [3]int // gRPC ports of history, matching, worker
 }
 
 func main() {
@@ -46,7 +48,7 @@ func main() {
 	flag.StringVar(&o.IP, "ip", "127.0.0.1", "IP address to bind the frontend and the UI to")
 	flag.IntVar(&o.Port, "port", 7233, "gRPC frontend port")
 	flag.IntVar(&o.UIPort, "ui-port", 8233, "Web UI port (0 disables the UI)")
-	flag.IntVar(&o.HTTPPort, "http-port", 0, "frontend HTTP API port (0 disables it)")
+	flag.IntVar(&o.HTTPPort, "http-port", 0, "frontend HTTP API port (0 = pick a free port, as start-dev does; -1 disables it)")
 	flag.StringVar(&o.DBFile, "db-filename", "", "SQLite file to persist to (empty = in-memory)")
 	flag.StringVar(&o.Namespace, "namespace", "default", "namespace to create/register")
 	flag.StringVar(&o.LogLevel, "log-level", "warn", "server log level: debug, info, warn, error, none")
@@ -72,7 +74,7 @@ func run(o options) error {
 	if o.Namespace == "" {
 		return errors.New("--namespace must not be empty")
 	}
-	logger, err := newLogger(o.LogLevel)
+	logger, logLevel, err := newLogger(o.LogLevel)
 	if err != nil {
 		return err
 	}
@@ -88,6 +90,19 @@ func run(o options) error {
 			return fmt.Errorf("parent process %d is not running", o.ParentPID)
 		}
 		go watchParent(o.ParentPID, stop)
+	}
+
+	// Free ports for history, matching and worker, plus the HTTP API when
+	// --http-port is 0 (like start-dev, which always serves it: Nexus needs it).
+	free, err := freePorts(o.IP, 4)
+	if err != nil {
+		return err
+	}
+	o.internalPorts = [3]int(free[:3])
+	if o.HTTPPort == 0 {
+		o.HTTPPort = free[3]
+	} else if o.HTTPPort < 0 {
+		o.HTTPPort = 0
 	}
 
 	// Fail early, with a clear message, if a port is taken.
@@ -141,6 +156,10 @@ func run(o options) error {
 
 	reason := <-stop
 	logger.Info("stopping", "reason", reason)
+	if logLevel.Level() >= slog.LevelWarn {
+		// The server logs plenty of harmless errors while shutting down.
+		logLevel.Set(levelNone)
+	}
 	stopWithTimeout(srv, logger)
 	return nil
 }
@@ -233,18 +252,22 @@ func ensureSearchAttributes(ctx context.Context, op operatorpb.OperatorServiceCl
 	return err
 }
 
-func newLogger(level string) (*slog.Logger, error) {
+const levelNone = slog.LevelError + 100
+
+func newLogger(level string) (*slog.Logger, *slog.LevelVar, error) {
 	var lvl slog.Level
 	switch strings.ToLower(level) {
 	case "none", "never", "off":
-		lvl = slog.LevelError + 100
+		lvl = levelNone
 	default:
 		if err := lvl.UnmarshalText([]byte(level)); err != nil {
-			return nil, fmt.Errorf("--log-level %q: use debug, info, warn, error or none", level)
+			return nil, nil, fmt.Errorf("--log-level %q: use debug, info, warn, error or none", level)
 		}
 	}
-	h := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})
-	return slog.New(h), nil
+	lv := &slog.LevelVar{}
+	lv.Set(lvl)
+	h := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv})
+	return slog.New(h), lv, nil
 }
 
 func checkPortFree(ip string, port int) error {

@@ -185,14 +185,14 @@ func buildConfig(o options) (*config.Config, error) {
 	conf.DCRedirectionPolicy.Policy = "noop"
 
 	conf.Services = map[string]config.Service{}
-	for _, name := range []string{"frontend", "history", "matching", "worker"} {
+	for i, name := range []string{"frontend", "history", "matching", "worker"} {
 		var svc config.Service
 		svc.RPC.BindOnIP = o.IP
 		if name == "frontend" {
 			svc.RPC.GRPCPort = o.Port
 			svc.RPC.HTTPPort = o.HTTPPort // 0 = HTTP API disabled
-		} else if svc.RPC.GRPCPort, err = freePort(o.IP); err != nil {
-			return nil, err
+		} else {
+			svc.RPC.GRPCPort = o.internalPorts[i-1]
 		}
 		conf.Services[name] = svc
 	}
@@ -235,13 +235,19 @@ func buildSQLConfig(o options) (*config.SQL, error) {
 	return conf, nil
 }
 
-func freePort(ip string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("allocating a free port on %s: %w", ip, err)
+// freePorts returns n distinct free TCP ports (all held open until return, so
+// they cannot repeat).
+func freePorts(ip string, n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+		if err != nil {
+			return nil, fmt.Errorf("allocating a free port on %s: %w", ip, err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports, nil
 }
 
 // slogAdapter turns a *slog.Logger into Temporal's log.Logger.

@@ -1,7 +1,7 @@
 // Applies server/db/migrations/NNNN_name.sql in order, each in its own transaction,
 // recorded in schema_migrations. An advisory lock makes concurrent runs (two pods
 // starting at once) safe: the second waits, then finds nothing to do.
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Sql } from './client'
 
@@ -10,11 +10,15 @@ const LOCK_KEY = 0x5c1b_b41d // arbitrary, fixed
 
 export type Migration = { version: number; name: string; sql: string }
 
-export function migrationFiles(dir = DIR): Migration[] {
-  return readdirSync(dir)
-    .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
-    .sort()
-    .map((f) => ({ version: Number(f.slice(0, 4)), name: f.slice(5, -4), sql: readFileSync(join(dir, f), 'utf8') }))
+const MIGRATION_FILE = /^\d{4}_[\w-]+\.sql$/
+
+export async function migrationFiles(dir = DIR): Promise<Migration[]> {
+  // In the compiled binary the .sql files are embedded (see the `build` script).
+  const files = existsSync(dir)
+    ? readdirSync(dir).map((f) => ({ name: f, text: async () => readFileSync(join(dir, f), 'utf8') }))
+    : Bun.embeddedFiles.map((blob) => ({ name: (blob as Blob & { name: string }).name, text: () => blob.text() }))
+  const wanted = files.filter((f) => MIGRATION_FILE.test(f.name)).sort((a, b) => a.name.localeCompare(b.name))
+  return Promise.all(wanted.map(async (f) => ({ version: Number(f.name.slice(0, 4)), name: f.name.slice(5, -4), sql: await f.text() })))
 }
 
 async function applied(sql: Sql): Promise<Set<number>> {
@@ -25,7 +29,8 @@ async function applied(sql: Sql): Promise<Set<number>> {
 }
 
 /** Applies what is missing; returns the names applied. */
-export async function migrate(sql: Sql, files = migrationFiles()): Promise<string[]> {
+export async function migrate(sql: Sql, files?: Migration[]): Promise<string[]> {
+  files ??= await migrationFiles()
   const done: string[] = []
   // A session-level lock on one reserved connection spans all the transactions.
   const conn = await sql.reserve()
@@ -53,7 +58,8 @@ export async function migrate(sql: Sql, files = migrationFiles()): Promise<strin
 }
 
 /** Names of migrations not yet applied (for `serve` to refuse a stale schema). */
-export async function pending(sql: Sql, files = migrationFiles()): Promise<string[]> {
+export async function pending(sql: Sql, files?: Migration[]): Promise<string[]> {
+  files ??= await migrationFiles()
   const have = await applied(sql)
   return files.filter((m) => !have.has(m.version)).map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`)
 }

@@ -86,10 +86,14 @@ export async function writeGroup(sql: Tx, orgId: string, locked: LockedGroup, re
   const attributesChanged = Object.keys(changedColumns(locked.row, cols, GROUP)).length > 0
   const membersChanged = (await applyMemberOps(sql, orgId, locked.row.id, memberOps)) > 0
   if (!attributesChanged && !membersChanged) return false
-  const set = attributesChanged ? sql`${sql(forSql(sql, cols, GROUP))},` : sql``
-  await sql`
-    update groups set ${set} version = version + 1, updated_at = now()
-    where organization_id = ${orgId} and id = ${locked.row.id}`
+  // Two statements rather than a fragment: the driver's column helper needs `set` before it.
+  if (attributesChanged) {
+    await sql`
+      update groups set ${sql(forSql(sql, cols, GROUP))}, version = version + 1, updated_at = now()
+      where organization_id = ${orgId} and id = ${locked.row.id}`
+  } else {
+    await sql`update groups set version = version + 1, updated_at = now() where organization_id = ${orgId} and id = ${locked.row.id}`
+  }
   return true
 }
 

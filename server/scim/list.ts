@@ -3,7 +3,7 @@
 // projection; and the ListResponse. Cursors (RFC 9865) are keyset positions,
 // HMAC-signed so a client cannot hand us a position we did not issue.
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { ScimError, invalidValue } from './errors'
+import { ScimError, invalidFilter, invalidValue } from './errors'
 import type { Filter } from './filter/ast'
 import { parseFilter } from './filter/parse'
 import type { ListQuery, Position } from './page'
@@ -64,8 +64,10 @@ export interface ListPlan {
   fingerprint: string
 }
 
-export function planList(rt: ResourceType, raw: RawListParams, limits: ListLimits, cursors: CursorCodec): ListPlan {
+/** `scope` (the tenant) joins the fingerprint, so a cursor works only where it was issued. */
+export function planList(rt: ResourceType, raw: RawListParams, limits: ListLimits, cursors: CursorCodec, scope: string): ListPlan {
   const filterText = optionalString(raw.filter, 'filter')
+  if (filterText?.includes('\0')) throw invalidFilter('the filter contains a NUL character')
   const filter: Filter | undefined =
     filterText === undefined || filterText.trim() === '' ? undefined : parseFilter(filterText, { maxLength: limits.maxFilterLength })
   const sortBy = optionalString(raw.sortBy, 'sortBy')?.trim() || undefined
@@ -80,7 +82,7 @@ export function planList(rt: ResourceType, raw: RawListParams, limits: ListLimit
   const startIndexGiven = integer(raw.startIndex, 'startIndex')
   const startIndex = Math.max(startIndexGiven ?? 1, 1)
   const cursorText = optionalString(raw.cursor, 'cursor')
-  const fingerprint = JSON.stringify([rt.id, filterText?.trim() ?? '', sortBy ?? '', descending])
+  const fingerprint = JSON.stringify([scope, rt.id, filterText?.trim() ?? '', sortBy ?? '', descending])
 
   const query: ListQuery = { count, startIndex, descending, ...(filter ? { filter } : {}), ...(sortBy ? { sortBy } : {}) }
   if (cursorText !== undefined) {

@@ -121,14 +121,16 @@ function after(sql: postgres.Sql<{}>, key: Fragment, type: KeyType, p: Position,
   return desc ? sql`(${key}, id) < (${k}, ${id})` : sql`((${key}, id) > (${k}, ${id}) or ${key} is null)`
 }
 
+// Through ::text first: the driver would turn a timestamptz parameter into a JS Date
+// and drop the microseconds the key carries.
 function cast(sql: postgres.Sql<{}>, v: string, type: KeyType): Fragment {
   switch (type) {
     case 'timestamptz':
-      return sql`${v}::timestamptz`
+      return sql`${v}::text::timestamptz`
     case 'boolean':
-      return sql`${v}::boolean`
+      return sql`${v}::text::boolean`
     case 'numeric':
-      return sql`${v}::numeric`
+      return sql`${v}::text::numeric`
     default:
       return sql`${v}::text`
   }

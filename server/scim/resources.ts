@@ -74,7 +74,7 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
   }
 
   async function list(r: ScimRequest, raw: RawListParams): Promise<Reply> {
-    const plan = planList(rt, raw, env.limits, env.cursors)
+    const plan = planList(rt, raw, env.limits, env.cursors, r.tenant.organizationId)
     const page = await store.list(r.sql, r.tenant.organizationId, plan.query, wantsRelation(plan.projection))
     const resources = page.items.map((s) => renderProjected(rt, s, r.base, plan.projection))
     const next = plan.cursor && page.more && page.last ? env.cursors.encode(page.last, plan.fingerprint) : undefined

@@ -42,7 +42,7 @@ describe('AuditBuffer', () => {
     const buffer = new AuditBuffer(sql, captureLog(), { flushMs: 20 })
     buffer.push(event(orgId))
     buffer.push(event(orgId))
-    for (let i = 0; i < 100 && buffer.stats.written < 2; i++) await Bun.sleep(10)
+    for (let i = 0; i < 300 && buffer.stats.written < 2; i++) await Bun.sleep(10)
     expect(buffer.stats.written).toBe(2)
     expect(await countEvents(sql, orgId)).toBe(2)
   })
@@ -51,7 +51,7 @@ describe('AuditBuffer', () => {
     const orgId = await createOrg(sql)
     const buffer = new AuditBuffer(sql, captureLog(), { flushMs: 60_000, maxBatch: 5 })
     for (let i = 0; i < 5; i++) buffer.push(event(orgId))
-    for (let i = 0; i < 100 && buffer.stats.written < 5; i++) await Bun.sleep(10)
+    for (let i = 0; i < 300 && buffer.stats.written < 5; i++) await Bun.sleep(10)
     expect(buffer.stats.written).toBe(5)
   })
 

@@ -31,9 +31,9 @@ export function client(app: Handle, token: string | null): Send {
   return async (method, path, body, headers = {}) => {
     const h: Record<string, string> = { ...headers }
     if (token !== null) h.authorization ??= `Bearer ${token}`
-    let payload: BodyInit | undefined
+    let payload: string | Uint8Array | undefined
     if (body !== undefined) {
-      payload = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body)
+      payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body)
       if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/scim+json'
     }
     const res = await app.handle(new Request(`http://localhost${BASE}${path}`, { method, headers: h, body: payload }))
@@ -83,3 +83,11 @@ export function expectError(r: Reply, status: number, scimType?: string) {
   if (!ok) throw new Error(`expected SCIM error ${status}${scimType ? ` ${scimType}` : ''}, got ${r.status} ${r.headers.get('content-type')} ${JSON.stringify(r.body)}`)
   return r.body as { status: string; scimType?: string; detail: string }
 }
+
+/** The `n` of a `select count(*)::int as n ...` query. */
+export async function countOf(q: PromiseLike<readonly Record<string, unknown>[]>): Promise<number> {
+  return (await q)[0]!.n as number
+}
+
+// biome-ignore lint: rows are loosely typed in assertions
+export type AnyRow = Record<string, any>

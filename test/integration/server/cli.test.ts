@@ -61,3 +61,58 @@ describe('CLI', () => {
     expect(cli(['migrate'], env).code).toBe(0)
   })
 })
+
+describe('SIGTERM', () => {
+  const env = () => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'ADMIN_TOKEN'))
+    return { ...clean, PORT: '0', TEMPORAL_TASK_QUEUE: `sigterm-${crypto.randomUUID()}` } as Record<string, string>
+  }
+
+  async function waitFor(stream: ReadableStream<Uint8Array>, text: string) {
+    const reader = stream.getReader()
+    let buf = ''
+    while (!buf.includes(text)) {
+      const { value, done } = await reader.read()
+      if (done) throw new Error(`stream ended before "${text}": ${buf}`)
+      buf += new TextDecoder().decode(value)
+    }
+    reader.releaseLock()
+    return buf
+  }
+
+  test('serve finishes an in-flight request after SIGTERM, then exits 0', async () => {
+    const token = 'sigterm-admin-token-0123456789'
+    const proc = Bun.spawn(['bun', MAIN, 'serve'], { env: { ...env(), ADMIN_TOKEN: token }, stderr: 'pipe', stdout: 'pipe' })
+    const started = await waitFor(proc.stderr, '"msg":"listening"')
+    const port = Number(/"url":"http:\/\/[^:]+:(\d+)"/.exec(started)![1])
+    // A request whose body is still arriving when the signal lands is in flight for sure.
+    let send!: (s: string | null) => void
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        send = (s) => (s === null ? controller.close() : controller.enqueue(new TextEncoder().encode(s)))
+      },
+    })
+    const inFlight = fetch(`http://127.0.0.1:${port}/api/admin/v1/organizations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    })
+    send('{"name":')
+    await Bun.sleep(300)
+    proc.kill('SIGTERM')
+    await Bun.sleep(300)
+    send('"drained"}')
+    send(null)
+    const res = await inFlight
+    expect(res.status).toBe(201)
+    expect((await res.json()).name).toBe('drained')
+    expect(await proc.exited).toBe(0)
+  }, 30_000)
+
+  test('worker shuts down cleanly and exits 0', async () => {
+    const proc = Bun.spawn(['bun', MAIN, 'worker'], { env: env(), stderr: 'pipe', stdout: 'pipe' })
+    await waitFor(proc.stderr, '"msg":"worker polling"')
+    proc.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
+  }, 30_000)
+})

@@ -18,8 +18,8 @@ async function scratch() {
   }
 }
 
-test('migration files are numbered without gaps', () => {
-  const versions = migrationFiles().map((m) => m.version)
+test('migration files are numbered without gaps', async () => {
+  const versions = (await migrationFiles()).map((m) => m.version)
   expect(versions).toEqual(versions.map((_, i) => i + 1))
 })
 
@@ -29,10 +29,10 @@ test('two processes migrating at once apply each migration exactly once', async 
   const b = connect(db.url, 2)
   try {
     const [ra, rb] = await Promise.all([migrate(a), migrate(b)])
-    const total = migrationFiles().length
+    const total = (await migrationFiles()).length
     expect(ra.length + rb.length).toBe(total)
     const rows = await a`select version from schema_migrations order by version`
-    expect(rows.map((r) => r.version)).toEqual(migrationFiles().map((m) => m.version))
+    expect(rows.map((r) => r.version)).toEqual((await migrationFiles()).map((m) => m.version))
     expect(await pending(a)).toEqual([])
   } finally {
     await a.end()
@@ -45,7 +45,7 @@ test('a failing migration rolls back and names itself', async () => {
   const db = await scratch()
   const sql = connect(db.url, 1)
   try {
-    const files = [...migrationFiles(), { version: 9999, name: 'broken', sql: 'create table ok_then (x int); select nope from nowhere;' }]
+    const files = [...(await migrationFiles()), { version: 9999, name: 'broken', sql: 'create table ok_then (x int); select nope from nowhere;' }]
     await expect(migrate(sql, files)).rejects.toThrow('migration 9999_broken failed')
     const [t] = await sql`select to_regclass('ok_then') as t`
     expect(t!.t).toBeNull()

@@ -1,0 +1,83 @@
+// A bridge's status (its `bridges` row) and run history (`bridge_runs`), as the workflow
+// and the sync activity persist them. An attempt's writes are skipped once an admin has
+// paused or disabled the bridge: a cancelled attempt that finishes late cannot undo them.
+import { ApplicationFailure } from '@temporalio/activity'
+import type { Fragment } from 'postgres'
+import type { Tx } from '../server/db/client'
+import type { BridgeState, BridgeStatus } from '../workflows/bridge.messages'
+import type { Conflict } from './reconcile/plan'
+
+export type BridgeRef = { organizationId: string; bridgeId: string }
+export type StatusPatch = Partial<BridgeStatus>
+
+type StatusRow = { state: BridgeState; consecutiveFailures: number; nextSyncAt: Date | null; lastError: string | null }
+
+const STATUS = (sql: Tx) => sql`state, consecutive_failures, next_sync_at, last_error`
+const toStatus = (r: StatusRow): BridgeStatus => ({ ...r, nextSyncAt: r.nextSyncAt?.toISOString() ?? null })
+
+/** The workflow's own writes (paused, disabled, an admin's resume or enable): the given fields only. */
+export async function saveStatus(sql: Tx, ref: BridgeRef, patch: StatusPatch): Promise<BridgeStatus> {
+  const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined))
+  const [row] = await sql<StatusRow[]>`
+    update bridges set ${sql(set)}, updated_at = now()
+    where organization_id = ${ref.organizationId} and id = ${ref.bridgeId}
+    returning ${STATUS(sql)}`
+  if (!row) throw ApplicationFailure.create({ message: `bridge ${ref.bridgeId} no longer exists`, type: 'BridgeMissing', nonRetryable: true })
+  return toStatus(row)
+}
+
+/** An attempt's write, unless an admin holds the bridge; either way the row's status comes back. */
+async function attemptWrite(sql: Tx, ref: BridgeRef, set: Fragment): Promise<BridgeStatus> {
+  const where = sql`organization_id = ${ref.organizationId} and id = ${ref.bridgeId}`
+  const [row] = await sql<StatusRow[]>`
+    update bridges set ${set}, updated_at = now() where ${where} and state not in ('paused', 'disabled') returning ${STATUS(sql)}`
+  const [held] = row ? [row] : await sql<StatusRow[]>`select ${STATUS(sql)} from bridges where ${where}`
+  if (!held) throw ApplicationFailure.create({ message: `bridge ${ref.bridgeId} no longer exists`, type: 'BridgeMissing', nonRetryable: true })
+  return toStatus(held)
+}
+
+export const markSyncing = (sql: Tx, ref: BridgeRef) => attemptWrite(sql, ref, sql`state = 'syncing', next_sync_at = null`)
+
+export const markSucceeded = (sql: Tx, ref: BridgeRef) =>
+  attemptWrite(sql, ref, sql`
+    state = 'active', consecutive_failures = 0, last_error = null, last_sync_at = now(),
+    next_sync_at = now() + interval_seconds * interval '1 second'`)
+
+/** `retryInMs` null: no retry is scheduled (the limit is reached). */
+export const markFailed = (sql: Tx, ref: BridgeRef, failure: { consecutiveFailures: number; lastError: string; retryInMs: number | null }) =>
+  attemptWrite(sql, ref, sql`
+    state = 'failed', consecutive_failures = ${failure.consecutiveFailures}, last_error = ${failure.lastError},
+    next_sync_at = ${failure.retryInMs === null ? null : sql`now() + ${failure.retryInMs} * interval '1 millisecond'`}`)
+
+export interface RunCounts {
+  created: number
+  updated: number
+  deactivated: number
+  unchanged: number
+  excluded: number
+  conflicts: number
+  conflictSamples: Conflict[]
+}
+
+/** Opens this attempt's run row. A row still `running` belongs to an attempt whose worker died: closed as such. */
+export async function startRun(sql: Tx, ref: BridgeRef, attempt: number): Promise<string> {
+  await sql`
+    update bridge_runs set outcome = 'failed', finished_at = now(),
+      error = 'abandoned: the worker stopped during this attempt (nothing of it was committed); a later attempt re-ran the sync'
+    where organization_id = ${ref.organizationId} and bridge_id = ${ref.bridgeId} and outcome = 'running'`
+  const [run] = await sql<{ id: string }[]>`
+    insert into bridge_runs (organization_id, bridge_id, attempt) values (${ref.organizationId}, ${ref.bridgeId}, ${attempt})
+    returning id`
+  return run!.id
+}
+
+export async function finishRun(
+  sql: Tx, ref: BridgeRef, runId: string, outcome: 'succeeded' | 'failed' | 'cancelled', counts: RunCounts | null, error: string | null = null,
+): Promise<void> {
+  const c = counts ?? { created: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, conflicts: 0, conflictSamples: [] }
+  await sql`
+    update bridge_runs set outcome = ${outcome}, finished_at = now(), error = ${error},
+      created = ${c.created}, updated = ${c.updated}, deactivated = ${c.deactivated}, unchanged = ${c.unchanged},
+      excluded = ${c.excluded}, conflicts = ${c.conflicts}, conflict_samples = ${JSON.stringify(c.conflictSamples)}::jsonb
+    where organization_id = ${ref.organizationId} and id = ${runId} and outcome = 'running'`
+}

@@ -1,0 +1,114 @@
+// The bridge's activities: one sync attempt (syncBridge) and the workflow's status writes.
+// Every failed attempt counts: consecutive_failures = the failures before this activity
+// + its attempt number, so an attempt whose worker died (and could not count itself) is
+// counted by the next one. A failure carries the status it wrote, for the workflow; an
+// attempt that Temporal will retry also signals it, so the workflow's state (and the
+// BridgeState search attribute) follows the retries.
+import { activityInfo, ApplicationFailure, Context, heartbeat } from '@temporalio/activity'
+import { findBridge, InvalidSettings, openSettings } from '../server/bridges/store'
+import type { Sql } from '../server/db/client'
+import type { Log } from '../server/log'
+import { backoffDelayMs } from '../workflows/backoff'
+import { bridgeWorkflowId, reportAttemptSignal, type BridgeStatus } from '../workflows/bridge.messages'
+import { finishRun, markFailed, markSucceeded, markSyncing, saveStatus, startRun, type BridgeRef, type RunCounts, type StatusPatch } from './bridge-state'
+import { ConnectorError, createConnector, type HttpOptions } from './connectors'
+import { parseSecretsKey, SecretsError } from './secrets'
+import { DeactivationRefused, syncDirectory, type Progress } from './sync-directory'
+
+export interface SyncInput extends BridgeRef {
+  /** Which sync of the workflow this is (its reports name it). */
+  syncId: string
+  failuresBefore: number
+  backoff: { initialMs: number; maximumMs: number }
+  maxConsecutiveFailures: number
+}
+
+export interface SyncResult {
+  status: BridgeStatus
+  counts: RunCounts
+}
+
+export type BridgeActivityDeps = { sql: Sql; log: Log; secretsKey?: string; connectorOptions?: HttpOptions }
+
+/** Often enough that a cancellation (pause) reaches a running attempt within seconds, whatever the page size. */
+const HEARTBEAT_EVERY_MS = 1000
+
+export function createBridgeActivities(deps: BridgeActivityDeps) {
+  const { sql, log } = deps
+
+  async function syncBridge(input: SyncInput): Promise<SyncResult> {
+    const { attempt } = activityInfo()
+    const signal = Context.current().cancellationSignal
+    const status = await markSyncing(sql, input)
+    if (attempt > 1) await report(input, status)
+    const runId = await startRun(sql, input, input.failuresBefore + attempt)
+    try {
+      const counts = await sync(input, signal)
+      await finishRun(sql, input, runId, 'succeeded', counts)
+      log.info('bridge synced', { bridgeId: input.bridgeId, ...counts, conflictSamples: undefined })
+      return { status: await markSucceeded(sql, input), counts }
+    } catch (err) {
+      if (!signal.aborted) throw await failed(input, attempt, runId, err)
+      await finishRun(sql, input, runId, 'cancelled', null, 'cancelled (the bridge was paused, or a sync-now replaced this attempt); nothing was committed')
+      throw err
+    }
+  }
+
+  async function sync(input: SyncInput, signal: AbortSignal): Promise<RunCounts> {
+    const row = await findBridge(sql, input.bridgeId, input.organizationId)
+    if (!row) throw ApplicationFailure.create({ message: `bridge ${input.bridgeId} no longer exists`, type: 'BridgeMissing', nonRetryable: true })
+    const { provider, settings } = openSettings(row, parseSecretsKey(deps.secretsKey))
+    // openSettings validated `settings` against `provider`'s schema; TypeScript cannot correlate the union's halves.
+    const connector = createConnector(provider, settings as never, deps.connectorOptions)
+    const target = { ...input, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio }
+    const progress: Progress = { pages: 0, users: 0, cursor: null }
+    const ticker = setInterval(() => heartbeat(progress), HEARTBEAT_EVERY_MS)
+    try {
+      return await syncDirectory(sql, target, connector, signal, progress)
+    } finally {
+      clearInterval(ticker)
+    }
+  }
+
+  /** Counts the failed attempt, records it, and turns it into the failure Temporal retries (or not). */
+  async function failed(input: SyncInput, attempt: number, runId: string, err: unknown): Promise<ApplicationFailure> {
+    const failure = classify(err)
+    const consecutiveFailures = input.failuresBefore + attempt
+    const exhausted = consecutiveFailures >= input.maxConsecutiveFailures
+    const lastError = failure.nonRetryable ? `non-retryable: ${failure.message}` : failure.message
+    const retryInMs = exhausted ? null : (failure.retryAfterMs ?? backoffDelayMs(consecutiveFailures, input.backoff))
+    await finishRun(sql, input, runId, 'failed', null, lastError)
+    const status = await markFailed(sql, input, { consecutiveFailures, lastError, retryInMs })
+    if (!failure.nonRetryable && !exhausted) await report(input, status)
+    log.warn('bridge sync attempt failed', { bridgeId: input.bridgeId, consecutiveFailures, error: lastError })
+    return ApplicationFailure.create({
+      message: lastError, type: failure.type, nonRetryable: failure.nonRetryable, details: [status],
+      ...(failure.retryAfterMs !== undefined ? { nextRetryDelay: failure.retryAfterMs } : {}),
+    })
+  }
+
+  async function report(input: SyncInput, status: BridgeStatus): Promise<void> {
+    try {
+      await Context.current().client.workflow.getHandle(bridgeWorkflowId(input.bridgeId)).signal(reportAttemptSignal, { syncId: input.syncId, status })
+    } catch (err) {
+      // The row is right; only the workflow's view (and search attribute) lags until the attempt ends.
+      log.warn('bridge: could not report an attempt to its workflow', { bridgeId: input.bridgeId, error: String(err) })
+    }
+  }
+
+  return { syncBridge, saveBridgeStatus: (input: BridgeRef & { patch: StatusPatch }) => saveStatus(sql, input, input.patch) }
+}
+
+type Classified = { type: string; message: string; nonRetryable: boolean; retryAfterMs?: number }
+
+/** Bad credentials, a missing permission, invalid settings and a refused sync cannot get better by retrying. */
+function classify(err: unknown): Classified {
+  if (err instanceof ConnectorError) {
+    return { type: 'ConnectorError', message: err.message, nonRetryable: !err.retryable, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) }
+  }
+  if (err instanceof DeactivationRefused || err instanceof InvalidSettings || err instanceof SecretsError) {
+    return { type: err.name, message: err.message, nonRetryable: true }
+  }
+  if (err instanceof ApplicationFailure) return { type: err.type ?? 'ApplicationFailure', message: err.message, nonRetryable: err.nonRetryable ?? false }
+  return { type: 'SyncError', message: `the sync failed: ${err instanceof Error ? err.message : String(err)}`, nonRetryable: false }
+}

@@ -1,0 +1,59 @@
+// Bridge rows: read them, and seal or open their provider settings (encrypted at rest,
+// the bridge id bound as associated data). Shared by the admin API and the sync activity.
+import * as v from 'valibot'
+import { decryptSecret, encryptSecret } from '../../activities/secrets'
+import { providerSettings, type ProviderSettings } from '../../activities/connectors/settings'
+import type { Provider } from '../../activities/connectors/types'
+import type { BridgeState, RetrySettings } from '../../workflows/bridge.messages'
+import type { Tx } from '../db/client'
+import { isUuid } from '../users/model'
+
+export interface BridgeRow {
+  id: string
+  organizationId: string
+  provider: Provider
+  settingsEncrypted: string
+  intervalSeconds: number
+  excludedEmails: string[]
+  retry: RetrySettings
+  maxDeactivationRatio: number
+  state: BridgeState
+  consecutiveFailures: number
+  lastSyncAt: Date | null
+  nextSyncAt: Date | null
+  lastError: string | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+export class InvalidSettings extends Error {
+  override readonly name = 'InvalidSettings'
+}
+
+/** The bridge, or undefined (a malformed id names none). `orgId` scopes the lookup when known. */
+export async function findBridge(sql: Tx, id: string, orgId?: string): Promise<BridgeRow | undefined> {
+  if (!isUuid(id)) return undefined
+  const [row] = await sql<BridgeRow[]>`
+    select * from bridges where id = ${id} ${orgId ? sql`and organization_id = ${orgId}` : sql``}`
+  return row
+}
+
+export function listBridges(sql: Tx, orgId: string): Promise<BridgeRow[]> {
+  return sql<BridgeRow[]>`select * from bridges where organization_id = ${orgId} order by created_at, id`
+}
+
+const context = (bridgeId: string) => `bridge:${bridgeId}`
+
+export function sealSettings(bridgeId: string, settings: ProviderSettings['settings'], key: Buffer): string {
+  return encryptSecret(JSON.stringify(settings), key, context(bridgeId))
+}
+
+/** The decrypted settings, validated again (a row written by an older version may no longer pass). */
+export function openSettings(row: Pick<BridgeRow, 'id' | 'provider' | 'settingsEncrypted'>, key: Buffer): ProviderSettings {
+  const settings: unknown = JSON.parse(decryptSecret(row.settingsEncrypted, key, context(row.id)))
+  const parsed = v.safeParse(providerSettings, { provider: row.provider, settings })
+  if (parsed.success) return parsed.output
+  const issue = parsed.issues[0]
+  const at = v.getDotPath(issue)
+  throw new InvalidSettings(`the stored ${row.provider} settings are invalid: ${at ? `${at}: ` : ''}${issue.message}; fix them with PATCH /bridges/${row.id}`)
+}
