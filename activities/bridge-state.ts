@@ -78,6 +78,6 @@ export async function finishRun(
   await sql`
     update bridge_runs set outcome = ${outcome}, finished_at = now(), error = ${error},
       created = ${c.created}, updated = ${c.updated}, deactivated = ${c.deactivated}, unchanged = ${c.unchanged},
-      excluded = ${c.excluded}, conflicts = ${c.conflicts}, conflict_samples = ${JSON.stringify(c.conflictSamples)}::jsonb
+      excluded = ${c.excluded}, conflicts = ${c.conflicts}, conflict_samples = ${JSON.stringify(c.conflictSamples)}::text::jsonb
     where organization_id = ${ref.organizationId} and id = ${runId} and outcome = 'running'`
 }

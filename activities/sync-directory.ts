@@ -42,13 +42,17 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
     let cursor: string | null = null
     do {
       signal.throwIfAborted()
+      let t = performance.now()
       const page = await connector.fetchPage(cursor, signal)
+      const tf = performance.now() - t; t = performance.now()
       held.push(...(await applyPage(tx, target, page.users.map(withStoreEmail), ctx, counts)))
+      console.error('PAGE fetch', tf.toFixed(0), 'apply', (performance.now() - t).toFixed(0))
       Object.assign(progress, { pages: progress.pages + 1, users: progress.users + page.users.length, cursor: page.next })
       heartbeat(progress)
       cursor = page.next
     } while (cursor)
 
+    let te = performance.now()
     const managed = await loadActiveManaged(tx, target.organizationId, target.bridgeId)
     const missing = new Set(planDeactivations(ctx, managed))
     held.push(...managed.filter((u) => missing.has(u.id)))
@@ -57,6 +61,7 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
     if (refusal) throw new DeactivationRefused(refusal)
     counts.deactivated = await deactivateUsers(tx, target.organizationId, target.bridgeId, held)
     await resolveManagers(tx, target.organizationId, target.bridgeId)
+    console.error('END', (performance.now() - te).toFixed(0))
     signal.throwIfAborted() // a cancelled sync commits nothing
     return counts
   })
@@ -65,14 +70,18 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
 /** Plans one page against the stored users it may match and writes its creates and updates; returns its deactivations, held. */
 async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], ctx: PlanContext, counts: RunCounts) {
   const { organizationId: org, bridgeId } = target
+  let t = performance.now()
   const stored = await loadStoredForMatch(tx, org, bridgeId, matchKeys(users))
+  const tl = performance.now() - t; t = performance.now()
   const plan = planPage(users, stored, ctx)
+  const tp = performance.now() - t; t = performance.now()
   const userName = new Map(stored.map((u) => [u.id, u.userName]))
   const created = await insertUsers(tx, org, bridgeId, plan.create)
   // A userName taken since it was planned (a concurrent SCIM create) is a conflict, not an error.
   const createdIds = new Set(created.map((c) => c.externalId))
   const taken = plan.create.filter((u) => !createdIds.has(u.externalId))
   const conflicts = [...plan.conflicts, ...taken.map((u) => ({ externalId: u.externalId, userName: u.userName, reason: 'user-name-taken' as const }))]
+  console.error('  load', tl.toFixed(0), 'plan', tp.toFixed(0), 'insert', (performance.now() - t).toFixed(0))
   counts.created += created.length
   counts.updated += await updateUsers(tx, org, bridgeId, plan.update.map((u) => ({ ...u, userName: userName.get(u.id)! })))
   counts.unchanged += plan.unchanged

@@ -8,6 +8,8 @@ import { DATA, portIsFree, startPostgres, startTemporal } from './services'
 export async function startLocalServices() {
   const pg = await startPostgres({ database: 'scim_bridge' })
   process.env.DATABASE_URL = pg.url
+  // PGlite is a single connection behind its socket: one pooled connection is all it takes.
+  if (pg.kind.includes('PGlite')) process.env.DATABASE_POOL_MAX = '1'
   // The well-known ports when free, so the Temporal UI link stays the same across runs.
   const temporal = await startTemporal({
     grpcPort: (await portIsFree(7233)) ? 7233 : undefined,

@@ -134,10 +134,9 @@ async function createDatabase(adminUrl: string, name: string, fresh: boolean) {
 }
 
 /** Last resort when no PostgreSQL is installed: PGlite (WASM Postgres) on a socket. */
-async function startPglite(database: string): Promise<Running<{ url: string; kind: string }>> {
+export async function startPglite(database: string, dir = join(DATA, 'pglite')): Promise<Running<{ url: string; kind: string }>> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket')
-  const dir = join(DATA, 'pglite')
   mkdirSync(dir, { recursive: true })
   const db = await PGlite.create(dir)
   const port = await freePort()

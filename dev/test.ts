@@ -26,6 +26,12 @@ let code = 1
 try {
   const env = { DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' }
   code = run(['bun', 'test', '--timeout', '60000', ...process.argv.slice(2)], env)
+  // The outside checker runs on full runs only (not when a subset of files is named).
+  if (code === 0 && process.argv.length <= 2) {
+    const { runScimTester } = await import('./scim-check')
+    console.log('$ scim2-tester against a live server')
+    code = await runScimTester(env)
+  }
 } finally {
   await temporal.stop()
   await pg.stop()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // Process entry: config -> db -> app -> listen, and the CLI subcommands.
 import { buildApp, type Deps } from './app'
+import { AuditBuffer, startRetention } from './audit'
 import { loadConfig, type Config } from './config'
 import { connect, ping } from './db/client'
 import { migrate } from './db/migrate'
@@ -44,11 +45,15 @@ async function openDb(config: Config, log: Log) {
 async function serve(config: Config, log: Log): Promise<Stop> {
   const sql = await openDb(config, log)
   const temporal = await connectTemporal(config)
-  const deps: Deps = { config, sql, temporal, log }
+  const audit = new AuditBuffer(sql, log, { maxBodyBytes: config.AUDIT_MAX_BODY_BYTES })
+  const stopRetention = startRetention(sql, log, config.AUDIT_RETENTION_DAYS)
+  const deps: Deps = { config, sql, temporal, log, audit }
   const app = buildApp(deps).listen({ port: config.PORT, hostname: config.HOST })
   log.info('listening', { url: `http://${config.HOST}:${app.server!.port}`, publicUrl: config.PUBLIC_URL })
   return async () => {
     await app.server?.stop() // stops accepting, lets in-flight requests finish
+    await audit.close() // the events of those last requests
+    await stopRetention()
     await temporal.close()
     await sql.end({ timeout: 5 })
   }

@@ -2,6 +2,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker'
 import { join } from 'node:path'
 import { createActivities } from '../activities'
+import { ensureBridgeWorkflows } from './bridges/service'
 import type { Config } from './config'
 import type { Sql } from './db/client'
 import type { Log } from './log'
@@ -36,8 +37,12 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: join(import.meta.dir, '../workflows/index.ts'),
-    activities: createActivities({ sql: deps.sql }),
+    activities: createActivities({ sql: deps.sql, log: deps.log, secretsKey: config.SECRETS_KEY }),
+    // Cancellation reaches a running activity with its next heartbeat: keep pausing a sync prompt.
+    maxHeartbeatThrottleInterval: '2 seconds',
   })
+  const bridges = await ensureBridgeWorkflows(temporal.client, deps.sql, config.TEMPORAL_TASK_QUEUE)
+  if (bridges) deps.log.info('bridge workflows ensured', { bridges })
   const running = worker.run()
   return {
     worker,

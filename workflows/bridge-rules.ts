@@ -1,4 +1,7 @@
-// The bridge state machine's pure rules (no Temporal imports: unit-tested directly).
+// The bridge state machine's pure rules: which admin action is allowed when, when a new
+// interval brings the next sync forward, and what a failed sync leaves behind. No
+// workflow APIs here, so unit tests call them directly.
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common'
 import type { AdminAction, BridgeStatus, Schedule } from './bridge.messages'
 
 /** Why an admin action is refused in this status (the admin API answers 409 with it), or null. */
@@ -26,4 +29,17 @@ export function rescheduled(status: BridgeStatus, schedule: Schedule, nowMs: num
   if (status.state !== 'active' || status.nextSyncAt === null) return null
   const sooner = nowMs + schedule.intervalSeconds * 1000
   return sooner < Date.parse(status.nextSyncAt) ? new Date(sooner).toISOString() : null
+}
+
+/**
+ * The status after the sync activity finally failed. Its last attempt wrote the status and
+ * attached it to the failure; without one, the last attempt never finished (its worker
+ * died, it timed out): every attempt was used, so the counter is at the limit.
+ */
+export function statusAfterFailure(err: unknown, before: BridgeStatus, maxFailures: number): BridgeStatus {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined
+  const reported = cause instanceof ApplicationFailure ? (cause.details?.[0] as BridgeStatus | undefined) : undefined
+  if (reported) return reported
+  const why = (cause ?? (err as Error | undefined))?.message ?? String(err)
+  return { ...before, state: 'failed', consecutiveFailures: maxFailures, nextSyncAt: null, lastError: `the last attempt did not finish: ${why}` }
 }

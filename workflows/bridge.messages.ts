@@ -4,8 +4,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow'
 import type { Provider } from '../activities/connectors/types'
 
-export const BRIDGE_STATES = ['pending', 'syncing', 'active', 'failed', 'disabled', 'paused'] as const
-export type BridgeState = (typeof BRIDGE_STATES)[number]
+export type BridgeState = 'pending' | 'syncing' | 'active' | 'failed' | 'disabled' | 'paused'
 
 /** Per-bridge backoff (DESIGN.md "Admin API": `retry`); seconds so tests can run in seconds. */
 export interface RetrySettings {

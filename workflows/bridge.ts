@@ -1,17 +1,16 @@
 // One workflow per bridge (id bridge-<bridgeId>): sync, wait for the interval or an admin,
 // sync again; for years, thanks to continue-as-new. The backoff is the sync activity's
-// Temporal retry policy (workflows/policies.ts); admin actions are Updates, validated
-// first, so a refused action (sync while paused) never enters the history.
-import {
-  allHandlersFinished, ApplicationFailure, condition, makeContinueAsNewFunc, setHandler, workflowInfo,
-} from '@temporalio/workflow'
+// Temporal retry policy (workflows/policies.ts). Admin actions are Updates: validated
+// first (a refused one never enters the history), and answered once the new state is
+// persisted, so the admin API shows the bridge as it is after the action.
 import type { UpdateDefinition } from '@temporalio/common'
+import { allHandlersFinished, ApplicationFailure, condition, makeContinueAsNewFunc, setHandler, workflowInfo } from '@temporalio/workflow'
 import { BridgeController } from './bridge-controller'
 import {
   configureUpdate, enableUpdate, pauseUpdate, reportAttemptSignal, resumeUpdate, stateQuery, syncNowUpdate,
   type AdminAction, type BridgeStatus, type BridgeWorkflowInput,
 } from './bridge.messages'
-import { refusal, rescheduled } from './bridge-rules'
+import { refusal } from './bridge-rules'
 
 export async function bridgeWorkflow(input: BridgeWorkflowInput): Promise<void> {
   const bridge = new BridgeController(input)
@@ -22,7 +21,7 @@ export async function bridgeWorkflow(input: BridgeWorkflowInput): Promise<void> 
     if (workflowInfo().continueAsNewSuggested) break
     await bridge.sync()
   }
-  // Messages being handled finish in this run; the next run starts from their result.
+  // Messages in progress finish in this run; the next run starts from their result.
   await condition(allHandlersFinished)
   const { memo, typedSearchAttributes } = workflowInfo()
   await makeContinueAsNewFunc<typeof bridgeWorkflow>({ memo, typedSearchAttributes })(bridge.carry())
@@ -30,17 +29,19 @@ export async function bridgeWorkflow(input: BridgeWorkflowInput): Promise<void> 
 
 function listen(bridge: BridgeController): void {
   setHandler(stateQuery, () => bridge.view())
-  setHandler(reportAttemptSignal, (report) => {
-    bridge.onAttempt(report)
+  setHandler(reportAttemptSignal, (report) => bridge.onAttempt(report))
+  setHandler(configureUpdate, (schedule) => {
+    bridge.schedule = schedule // settings and excluded emails are read from Postgres by every sync
     bridge.touched()
+    return bridge.reschedule()
   })
   admin(pauseUpdate, 'pause', () => {
     if (bridge.mode === 'paused') return bridge.view()
     bridge.mode = 'paused'
-    bridge.cancelSync() // an attempt in flight, or Temporal's pending retry
+    bridge.cancelSync()
     return bridge.save({ state: 'paused', nextSyncAt: null })
   })
-  // Resume and enable sync at once: the state an admin comes back to is fresh.
+  // Resume and enable sync at once: the bridge an admin comes back to is fresh.
   admin(resumeUpdate, 'resume', () => {
     bridge.mode = 'running'
     bridge.syncRequested = true
@@ -55,13 +56,7 @@ function listen(bridge: BridgeController): void {
     bridge.syncRequested = true
     bridge.skipBackoffIfAsked()
     // An attempt running now is not interrupted: another sync follows it.
-    return bridge.syncing && bridge.view().state === 'syncing' ? bridge.view() : bridge.save({ state: 'syncing', nextSyncAt: null })
-  })
-  setHandler(configureUpdate, async (schedule) => {
-    bridge.schedule = schedule
-    bridge.touched()
-    const nextSyncAt = rescheduled(bridge.view(), schedule, Date.now())
-    return nextSyncAt ? bridge.save({ nextSyncAt }) : bridge.view()
+    return bridge.attemptRunning ? bridge.view() : bridge.save({ state: 'syncing', nextSyncAt: null })
   })
 
   function admin(update: UpdateDefinition<BridgeStatus, []>, action: AdminAction, run: () => BridgeStatus | Promise<BridgeStatus>) {

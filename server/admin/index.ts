@@ -3,6 +3,7 @@ import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { Deps } from '../app'
 import { ApiError, bearer, parseInput, safeEqual } from '../http'
+import { bridges } from './bridges'
 import { events } from './events'
 import { CreateOrganization, Uuid } from './model'
 import * as Orgs from './organizations'
@@ -74,4 +75,5 @@ export function admin(deps: Deps) {
       set.status = 204
     })
     .use(events(deps))
+    .use(bridges(deps))
 }

@@ -4,6 +4,7 @@
 // name.givenName or manager.value) is a column; a multi-valued one is a jsonb array.
 // Read-only attributes (id, meta, groups, members) are the stores' business.
 import postgres from 'postgres'
+import type { Tx } from '../db/client'
 import { isExtension, schemasOf } from './schema'
 import type { Attribute, ResourceType } from './schema/types'
 import { isObject, type ScimObject } from './schema/validate'
@@ -111,7 +112,7 @@ export function changedColumns(before: Record<string, unknown>, after: ColumnVal
 }
 
 /** Wraps jsonb values for the driver (a bare JS array would be sent as a Postgres array). */
-export function forSql(sql: postgres.Sql<{}> | postgres.TransactionSql<{}>, values: ColumnValues, rt: ResourceType): Record<string, postgres.ParameterOrJSON<never>> {
+export function forSql(sql: Tx, values: ColumnValues, rt: ResourceType): Record<string, postgres.ParameterOrJSON<never>> {
   const json = new Set(columnsOf(rt).filter((m) => m.json).map((m) => m.column))
   const out: Record<string, postgres.ParameterOrJSON<never>> = {}
   for (const [k, v] of Object.entries(values)) {

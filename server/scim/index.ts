@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { ScimError, invalidSyntax, invalidValue, notFound } from './errors'
 import { groupStore } from './groups'
 import { CursorCodec } from './list'
-import { type Reply } from './reply'
+import type { Reply } from './reply'
 import { type PublicRequest, type ScimDeps, type ScimRequest, createRunner } from './request'
 import { resourceHandlers } from './resources'
 import { resourceTypeResource, resourceTypesList, schemaResource, schemasList, serviceProviderConfig } from './schema/discovery'
@@ -97,7 +97,11 @@ export function scim(deps: ScimDeps) {
     },
   ]
 
-  const patterns = routes.map((r) => ({ method: r.method, re: new RegExp(`^${r.path.replace(/\./g, '\\.').replace(/:id/g, '[^/]+')}/?$`) }))
+  // `:id` never matches `.search`, which is its own resource (POST only).
+  const patterns = routes.map((r) => ({
+    method: r.method,
+    re: new RegExp(`^${r.path.replace(/\./g, '\\.').replace(/:id/g, '(?!\\.search$)[^/]+')}/?$`),
+  }))
 
   /** Unknown path under the base: 404, or 405 with Allow when the path exists for other methods. */
   const fallback = async (r: PublicRequest): Promise<Reply> => {
@@ -130,6 +134,12 @@ export function scim(deps: ScimDeps) {
         ? run({ request, server }, 'public', (r) => route.handle(r, params as Record<string, string>))
         : run({ request, server }, 'tenant', (r) => route.handle(r, params as Record<string, string>)),
     ) as unknown as typeof app
+  }
+  // Without these, GET /Users/.search would be GET /Users/{id} for an id ".search".
+  for (const path of ['/Users/.search', '/Groups/.search']) {
+    for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
+      app = app.route(method, path, ({ request, server }) => run({ request, server }, 'public', fallback)) as unknown as typeof app
+    }
   }
   return app
     .all('/', ({ request, server }) => run({ request, server }, 'public', fallback))

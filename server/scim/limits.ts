@@ -106,6 +106,29 @@ function checkShape(root: unknown): void {
 }
 
 /**
+ * Bounds every array in a body (and the PATCH Operations list). The PATCH engine
+ * compares values pairwise when it merges multi-valued attributes, so an unbounded
+ * array would cost quadratic time; the schema allows 100 values per attribute anyway.
+ */
+export function checkArrays(body: unknown, maxItems: number, maxOperations: number): void {
+  const stack: [unknown, string][] = [[body, '']]
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    if (Array.isArray(v)) {
+      const isOps = path.toLowerCase() === 'operations'
+      const max = isOps ? maxOperations : maxItems
+      if (v.length > max) {
+        throw invalidValue(`"${path || 'body'}" has ${v.length} ${isOps ? 'operations' : 'values'}; at most ${max} are allowed in one request`)
+      }
+      v.forEach((x, i) => stack.push([x, `${path}[${i}]`]))
+    } else {
+      for (const [k, x] of Object.entries(v)) stack.push([x, path ? `${path}.${k}` : k])
+    }
+  }
+}
+
+/**
  * Per-token token bucket: `perMinute` requests a minute on average, bursts up to
  * the same number. In memory, per process: behind N replicas a token gets up to N
  * times the rate, which is what a safety valve needs (it is not a billing meter).

@@ -68,18 +68,21 @@ export async function selectPage<R extends Record<string, unknown>>(
   const keyset = q.after ? s`and ${after(s, key, type, q.after, q.descending ?? false)}` : s``
   const offset = q.after ? 0 : Math.max(0, q.startIndex - 1)
 
+  // The CTE carries only (key, id): with the default order that is an index-only scan,
+  // and rows skipped by OFFSET cost no projection. Wide columns, the key as text and
+  // the final order are computed for the page's rows alone.
   const rows = await sql<(R & { pageTotal: number; pageKey: string | null })[]>`
     with page as (
-      select id as page_id, (${key})::text as page_key, row_number() over (order by ${order}) as page_n
+      select id as page_id, ${key} as page_k
       from ${table}
       where organization_id = ${orgId} ${where} ${keyset}
       order by ${order}
       limit ${q.count + 1} offset ${offset}
     )
-    select total.n as page_total, page.page_key, ${columns}
+    select total.n as page_total, page.page_k::text as page_key, ${columns}
     from (select count(*)::int as n from ${table} where organization_id = ${orgId} ${where}) total
     left join (page join ${table} on ${table}.organization_id = ${orgId} and ${table}.id = page.page_id) on true
-    order by page.page_n`
+    order by page.page_k ${dir}, page.page_id ${dir}`
   const total = rows[0]?.pageTotal ?? 0
   // With an empty page the left join yields one row of nulls that carries the total.
   // One row more than asked was fetched to learn whether another page follows.

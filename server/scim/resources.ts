@@ -7,6 +7,7 @@ import { notFound } from './errors'
 import { type CursorCodec, type ListLimits, type RawListParams, paramsFromBody, paramsFromQuery, planList } from './list'
 import type { ListQuery } from './page'
 import { type MemberOp, applyPatch } from './patch'
+import { checkArrays } from './limits'
 import { type Reply, checkIfMatch, etag, etagMatches } from './reply'
 import { listResponse, locationOf, renderProjected } from './render'
 import type { ScimRequest } from './request'
@@ -34,6 +35,8 @@ export interface ResourceStore<Locked extends { stored: Stored }> {
    * for (Groups: a membership change would otherwise send back every member).
    */
   patchBody: 'always' | 'onRequest'
+  /** Largest array a body may hold, and most PATCH operations (see checkArrays). */
+  bodyLimits: { maxItems: number; maxOperations: number }
   /** Who the request concerned, for the audit log. */
   subject(resource: ScimObject | undefined): { userId?: string | null; userName?: string | null }
 }
@@ -58,6 +61,13 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
     const headers: Record<string, string> = { etag: etag(s.version) }
     if (status === 201) headers.location = locationOf(r.base, rt, s.id)
     return { status, body, headers, ...store.subject(s.resource) }
+  }
+
+  /** The body, with its arrays bounded before any pairwise work is done on them. */
+  const body = async (r: ScimRequest) => {
+    const value = await r.json()
+    checkArrays(value, store.bodyLimits.maxItems, store.bodyLimits.maxOperations)
+    return value
   }
 
   const mustGet = async (sql: Tx, r: ScimRequest, id: string, p: Projection) => {
@@ -97,7 +107,7 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
     },
 
     async create(r: ScimRequest): Promise<Reply> {
-      const resource = validateResource(rt, await r.json(), 'create')
+      const resource = validateResource(rt, await body(r), 'create')
       const p = projectionOf(r)
       return r.transaction(async (tx) => {
         const { id } = await store.create(tx, r.tenant.organizationId, resource)
@@ -106,7 +116,7 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
     },
 
     async replace(r: ScimRequest, id: string): Promise<Reply> {
-      const resource = validateResource(rt, await r.json(), 'replace')
+      const resource = validateResource(rt, await body(r), 'replace')
       const p = projectionOf(r)
       return r.transaction(async (tx) => {
         const locked = await mustLock(tx, r, id)
@@ -116,12 +126,12 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
     },
 
     async patch(r: ScimRequest, id: string): Promise<Reply> {
-      const body = await r.json()
+      const patch = await body(r)
       const p = projectionOf(r)
       return r.transaction(async (tx) => {
         // Read-modify-write under the row lock: concurrent PATCHes apply one after the other.
         const locked = await mustLock(tx, r, id)
-        const result = applyPatch(rt, locked.stored.resource, body)
+        const result = applyPatch(rt, locked.stored.resource, patch)
         const memberOps = result.memberOps ?? []
         let stored = false
         if (result.changed || memberOps.length > 0) {

@@ -150,6 +150,39 @@ export async function deleteUser(sql: Tx, orgId: string, id: string): Promise<bo
 }
 
 // ---- Set-based writes for the Bridge: one statement per batch, never a query per user.
+// A batch travels as ONE jsonb parameter read back with jsonb_to_recordset, so its size
+// is not bounded by Postgres' 65,535 bind parameters (30 columns x 2,200 rows).
+
+/** Every column a batch writes, with its SQL type for jsonb_to_recordset. */
+function batchColumns(): { name: string; type: 'text' | 'boolean' | 'jsonb' }[] {
+  return [
+    { name: 'email', type: 'text' },
+    ...columnsOf(USER).map((m) => ({
+      name: m.column,
+      type: m.json ? ('jsonb' as const) : (m.sub ?? m.attribute).type === 'boolean' ? ('boolean' as const) : ('text' as const),
+    })),
+  ]
+}
+
+/** `jsonb_to_recordset($1) as v("id" uuid, "email" text, ...)` over the rows. */
+function recordset(sql: Tx, rows: Record<string, unknown>[], columns: { name: string; type: string }[]): Fragment {
+  const s = sql as postgres.Sql<{}>
+  const defs = columns.map((c, i) => s`${i === 0 ? s`` : s`,`} ${s(c.name)} ${typeName(s, c.type)}`)
+  return s`jsonb_to_recordset(${s.json(rows as postgres.JSONValue)}) as v (${defs})`
+}
+
+function typeName(sql: postgres.Sql<{}>, type: string): Fragment {
+  switch (type) {
+    case 'uuid':
+      return sql`uuid`
+    case 'jsonb':
+      return sql`jsonb`
+    case 'boolean':
+      return sql`boolean`
+    default:
+      return sql`text`
+  }
+}
 
 /**
  * Inserts many users in one statement. A userName that already exists in the
@@ -162,9 +195,17 @@ export async function insertUsers(
   origin: Origin,
 ): Promise<{ id: string; userName: string }[]> {
   if (resources.length === 0) return []
-  const rows = resources.map((r) => insertValues(sql, orgId, r, origin))
+  const s = sql as postgres.Sql<{}>
+  const columns = batchColumns()
+  // Joined by hand: after `insert` the driver's column helper would build a VALUES list.
+  const names = columns.map((c, i) => s`${i === 0 ? s`` : s`,`} ${s(c.name)}`)
+  const rows = resources.map((r) => userColumns(r))
   return sql<{ id: string; userName: string }[]>`
-    insert into users ${sql(rows)} on conflict do nothing returning id, user_name`
+    insert into users (organization_id, source, bridge_id, ${names})
+    select ${orgId}::uuid, ${origin.source}::text, ${origin.bridgeId ?? null}::uuid, ${names}
+    from ${recordset(sql, rows, columns)}
+    on conflict do nothing
+    returning id, user_name`
 }
 
 /**
@@ -176,32 +217,21 @@ export async function insertUsers(
 export async function updateUsers(sql: Tx, orgId: string, updates: { id: string; resource: ScimObject }[]): Promise<string[]> {
   const valid = updates.filter((u) => isUuid(u.id))
   if (valid.length === 0) return []
-  const columns = ['email', ...columnsOf(USER).map((m) => m.column)]
-  const typeOf = (c: string) => {
-    const m = columnsOf(USER).find((x) => x.column === c)
-    return m?.json ? 'jsonb' : (m?.sub ?? m?.attribute)?.type === 'boolean' ? 'boolean' : 'text'
-  }
   const s = sql as postgres.Sql<{}>
-  const values = valid.map((u) => {
-    const cols = userColumns(u.resource)
-    return [u.id, ...columns.map((c) => (typeOf(c) === 'jsonb' ? JSON.stringify(cols[c]) : (cols[c] as string | boolean | null)))]
-  })
-  const sets = columns.map((c, i) => s`${i === 0 ? s`` : s`,`} ${s(c)} = v.${s(c)}::${typeCast(s, typeOf(c))}`)
-  const differs = columns.map((c, i) => s`${i === 0 ? s`` : s`or`} users.${s(c)} is distinct from v.${s(c)}::${typeCast(s, typeOf(c))}`)
+  const columns = batchColumns()
+  const rows = valid.map((u) => ({ ...userColumns(u.resource), id: u.id }))
+  const sets = columns.map((c, i) => s`${i === 0 ? s`` : s`,`} ${s(c.name)} = v.${s(c.name)}`)
+  const differs = columns.map((c, i) => s`${i === 0 ? s`` : s`or`} users.${s(c.name)} is distinct from v.${s(c.name)}`)
   try {
-    const rows = await sql<{ id: string }[]>`
+    const changed = await sql<{ id: string }[]>`
       update users set ${sets}, version = users.version + 1, updated_at = now()
-      from (values ${s(values as never)}) as v (id, ${s(columns)})
-      where users.organization_id = ${orgId} and users.id = v.id::uuid and (${differs})
+      from ${recordset(sql, rows, [{ name: 'id', type: 'uuid' }, ...columns])}
+      where users.organization_id = ${orgId} and users.id = v.id and (${differs})
       returning users.id`
-    return rows.map((r) => r.id)
+    return changed.map((r) => r.id)
   } catch (e) {
     throw uniqueViolation(e) ? uniqueness('a userName in this batch is already taken by another user') : e
   }
-}
-
-function typeCast(sql: postgres.Sql<{}>, type: string): Fragment {
-  return type === 'jsonb' ? sql`jsonb` : type === 'boolean' ? sql`boolean` : sql`text`
 }
 
 /** Sets active=false on the listed users that are active; returns the ids changed. */

@@ -237,7 +237,9 @@ function compare(
   }
   if (a.type === 'dateTime') {
     const lhs = asText ? sql`${target}::timestamptz` : target
-    return relation(sql, op, lhs, sql`${v as string}::timestamptz`)
+    // Through text: a timestamptz parameter would go through the driver's Date
+    // serializer and lose microseconds.
+    return relation(sql, op, lhs, sql`${v as string}::text::timestamptz`)
   }
   if (a.type === 'integer' || a.type === 'decimal') {
     const lhs = asText ? sql`${target}::numeric` : target

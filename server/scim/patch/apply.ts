@@ -6,16 +6,16 @@ import type { Filter } from '../filter/ast'
 import { elementLookup, getAttribute, isRecord, matches, terms } from '../filter/eval'
 import { findAttribute, resolveAttribute, schemaById, schemasOf } from '../schema'
 import type { Attribute, ResourceType } from '../schema/types'
-import { type MemberOp, memberOp, pushMemberOp } from './members'
+import { type MemberOpList, memberOp } from './members'
 import type { OpName, Operation } from './request'
 import { type AttributeTarget, type SchemaTarget, readOnlyPart, resolveTarget, schemaTarget } from './target'
-import { type Json, asList, canonical, isTrue, isUnassigned, keyOf, put, sameValue } from './values'
+import { type Json, ValueSet, asList, canonical, isTrue, isUnassigned, keyOf, put, sameValue } from './values'
 
 export interface PatchState {
   rt: ResourceType
   resource: Json
   /** Groups only: membership changes, which are not applied to `resource`. */
-  memberOps?: MemberOp[]
+  memberOps?: MemberOpList
 }
 
 export function applyOperation(state: PatchState, { op, path, value }: Operation): void {
@@ -67,7 +67,7 @@ function namesSomething(rt: ResourceType, key: string, scope: SchemaTarget): boo
 }
 
 function applyAttribute(state: PatchState, op: OpName, t: AttributeTarget, value: unknown): void {
-  if (state.memberOps && t.attribute.name === 'members') return pushMemberOp(state.memberOps, memberOp(op, t, value))
+  if (state.memberOps && t.attribute.name === 'members') return state.memberOps.push(memberOp(op, t, value))
   const container = containerOf(state.resource, t.extension, op !== 'remove')
   if (!container) return
   const name = t.attribute.name
@@ -111,7 +111,8 @@ function remove(container: Json, t: AttributeTarget, value: unknown): void {
   const elements = asList(current)
   const selected = select(a, elements, t.filter)
   if (t.sub) selected.forEach((e) => put(e, t.sub!.name, undefined))
-  put(container, a.name, t.sub ? elements : elements.filter((e) => !selected.includes(e as Json)))
+  const drop = new Set<unknown>(selected)
+  put(container, a.name, t.sub ? elements : elements.filter((e) => !drop.has(e)))
 }
 
 function set(container: Json, op: 'add' | 'replace', t: AttributeTarget, value: unknown): void {
@@ -131,9 +132,10 @@ function set(container: Json, op: 'add' | 'replace', t: AttributeTarget, value: 
   if (!t.filter && !t.sub) {
     // add appends, replace starts over; either way identical values are kept once.
     elements = op === 'replace' ? [] : [...elements]
+    const present = new ValueSet(elements)
     touched = []
     for (const item of asList(value).map((v) => canonical(a, v))) {
-      if (elements.some((e) => sameValue(e, item))) continue
+      if (!present.add(item)) continue
       elements.push(item)
       if (isRecord(item)) touched.push(item)
     }
@@ -155,11 +157,9 @@ function set(container: Json, op: 'add' | 'replace', t: AttributeTarget, value: 
     } else {
       // RFC 7644 §3.5.2.3: replacing `addresses[type eq "work"]` replaces the whole element.
       const v = complexValue(a, value, t)
-      touched = selected.map(() => structuredClone(v))
-      elements = elements.map((e) => {
-        const i = selected.indexOf(e as Json)
-        return i < 0 ? e : touched[i]!
-      })
+      const replacements = new Map(selected.map((e) => [e, structuredClone(v)]))
+      touched = [...replacements.values()]
+      elements = elements.map((e) => replacements.get(e as Json) ?? e)
     }
   }
   onePrimary(a, elements, touched)

@@ -5,7 +5,7 @@ import { ScimError } from '../errors'
 import { getAttribute } from '../filter/eval'
 import type { ResourceType } from '../schema/types'
 import { type PatchState, applyOperation } from './apply'
-import type { MemberOp } from './members'
+import { type MemberOp, MemberOpList } from './members'
 import { type Operation, parsePatchRequest } from './request'
 import { type Json, isUnassigned, sameValue } from './values'
 
@@ -30,7 +30,7 @@ export function applyPatch(rt: ResourceType, resource: Json, body: unknown): Pat
   // Cloned so that values taken from the body and edited by later operations never alias the caller's objects.
   const ops = parsePatchRequest(structuredClone(body))
   const state: PatchState = { rt, resource: structuredClone(resource) }
-  if (rt.id === 'Group') state.memberOps = []
+  if (rt.id === 'Group') state.memberOps = new MemberOpList()
   ops.forEach((op, i) => {
     try {
       applyOperation(state, op)
@@ -40,7 +40,7 @@ export function applyPatch(rt: ResourceType, resource: Json, body: unknown): Pat
   })
   syncSchemas(rt, resource, state.resource)
   const result: PatchResult = { resource: state.resource, changed: !sameValue(resource, state.resource) }
-  if (state.memberOps) result.memberOps = state.memberOps
+  if (state.memberOps) result.memberOps = state.memberOps.list()
   return result
 }
 

@@ -36,26 +36,64 @@ export function memberOp(op: OpName, t: AttributeTarget, value: unknown): Member
 }
 
 /**
- * Appends `next`, folding it into the previous op where the result is the same
- * (a replace absorbs later adds and removes), so the store runs few statements.
+ * Membership ops folded as they arrive, each into the previous op where the result
+ * is the same (a replace absorbs later adds and removes), so the store runs few
+ * statements. The last op stays open as an insertion-ordered Set, so folding
+ * 10,000 one-member ops is linear rather than a copy of the ids per op.
  */
+export class MemberOpList {
+  private readonly closed: MemberOp[]
+  private last: OpenOp | undefined
+
+  constructor(ops: readonly MemberOp[] = []) {
+    this.closed = ops.slice(0, -1)
+    const last = ops.at(-1)
+    if (last) this.last = open(last)
+  }
+
+  push(next: MemberOp): void {
+    if (next.kind === 'replace' || next.kind === 'removeAll') {
+      this.closed.length = 0
+      this.last = open(next)
+      return
+    }
+    if (next.values.length === 0) return
+    const last = this.last
+    if (last?.kind === 'removeAll') {
+      if (next.kind === 'add') this.last = open({ kind: 'replace', values: next.values })
+    } else if (last?.kind === 'replace') {
+      if (next.kind === 'add') for (const id of next.values) last.ids.add(id)
+      else for (const id of next.values) last.ids.delete(id)
+      if (last.ids.size === 0) this.last = { kind: 'removeAll' }
+    } else if (last?.kind === next.kind) {
+      for (const id of next.values) last.ids.add(id)
+    } else {
+      if (last) this.closed.push(close(last))
+      this.last = open(next)
+    }
+  }
+
+  /** The folded ops, in order. */
+  list(): MemberOp[] {
+    return this.last ? [...this.closed, close(this.last)] : [...this.closed]
+  }
+}
+
+type OpenOp = { kind: 'add' | 'remove' | 'replace'; ids: Set<string> } | { kind: 'removeAll' }
+
+function open(op: MemberOp): OpenOp {
+  return op.kind === 'removeAll' ? op : { kind: op.kind, ids: new Set(op.values) }
+}
+
+function close(op: OpenOp): MemberOp {
+  return op.kind === 'removeAll' ? { kind: 'removeAll' } : { kind: op.kind, values: [...op.ids] }
+}
+
+/** Appends `next` to `ops`, folded as MemberOpList does (linear in `ops` per call; the engine keeps a MemberOpList). */
 export function pushMemberOp(ops: MemberOp[], next: MemberOp): void {
-  if (next.kind === 'replace' || next.kind === 'removeAll') {
-    ops.splice(0, ops.length, next)
-    return
-  }
-  if (next.values.length === 0) return
-  const last = ops.at(-1)
-  if (last?.kind === 'removeAll') {
-    if (next.kind === 'add') ops[ops.length - 1] = { kind: 'replace', values: next.values }
-  } else if (last?.kind === 'replace') {
-    const values = next.kind === 'add' ? union(last.values, next.values) : minus(last.values, next.values)
-    ops[ops.length - 1] = values.length === 0 ? { kind: 'removeAll' } : { kind: 'replace', values }
-  } else if (last?.kind === next.kind) {
-    last.values = union(last.values, next.values)
-  } else {
-    ops.push(next)
-  }
+  const list = new MemberOpList(ops)
+  list.push(next)
+  ops.splice(0, ops.length, ...list.list())
 }
 
 /** Entra: `[{"value": id}]`; Okta adds `display`; some send bare ids. */
@@ -86,13 +124,4 @@ function filterIds(filter: Filter, label: string): string[] {
       }),
     ),
   ]
-}
-
-function union(a: string[], b: string[]): string[] {
-  return [...new Set([...a, ...b])]
-}
-
-function minus(a: string[], b: string[]): string[] {
-  const drop = new Set(b)
-  return a.filter((x) => !drop.has(x))
 }

@@ -80,6 +80,49 @@ function looseScalar(a: unknown, b: unknown): boolean {
   return typeof a === 'number' && b.trim() !== '' && Number(b) === a
 }
 
+/**
+ * A bucket key for `sameValue`: equal values (in its loose sense) always get the
+ * same key, so only values sharing a key need comparing. Not an identity: "42" and
+ * "42.0" share a key (both equal 42) but are not the same value.
+ */
+export function looseKey(v: unknown): string {
+  if (isUnassigned(v)) return 'u'
+  if (Array.isArray(v)) return `[${v.map(looseKey).join(',')}]`
+  if (isRecord(v)) {
+    const parts: string[] = []
+    for (const k of Object.keys(v).sort()) {
+      const x = looseKey(v[k])
+      if (x !== 'u') parts.push(`${JSON.stringify(k)}:${x}`)
+    }
+    return `{${parts.join(',')}}`
+  }
+  if (typeof v === 'string') {
+    const lower = v.toLowerCase()
+    if (lower === 'true' || lower === 'false') return `b${lower}`
+    return v.trim() !== '' && !Number.isNaN(Number(v)) ? `n${Number(v)}` : `s${v}`
+  }
+  return typeof v === 'boolean' ? `b${v}` : typeof v === 'number' ? `n${v}` : `o${String(v)}`
+}
+
+/** Distinct values by `sameValue`, bucketed by `looseKey`: adding n values costs about n comparisons, not n². */
+export class ValueSet {
+  private readonly buckets = new Map<string, unknown[]>()
+
+  constructor(values: Iterable<unknown> = []) {
+    for (const v of values) this.add(v)
+  }
+
+  /** Adds `v` unless a same value is present; returns whether it was added. */
+  add(v: unknown): boolean {
+    const key = looseKey(v)
+    const bucket = this.buckets.get(key)
+    if (!bucket) this.buckets.set(key, [v])
+    else if (bucket.some((x) => sameValue(x, v))) return false
+    else bucket.push(v)
+    return true
+  }
+}
+
 /** `"True"` counts: primary flags arrive as strings from Entra. */
 export function isTrue(v: unknown): boolean {
   return v === true || (typeof v === 'string' && v.toLowerCase() === 'true')

@@ -70,6 +70,12 @@ describe('SCIM authentication', () => {
     expect(dump).not.toContain(token)
   })
 
+  test('one SCIM configuration (one token) per organization', async () => {
+    const { orgId } = await tenant(app)
+    const again = await admin(app)('POST', `/organizations/${orgId}/scim-configuration`)
+    expect(again.status).toBe(409)
+  })
+
   test('tokens are 256-bit random values', async () => {
     const { token } = await tenant(app)
     expect(token).toMatch(/^scim_[A-Za-z0-9_-]{43}$/)

@@ -105,7 +105,7 @@ describe('SIGTERM', () => {
     send(null)
     const res = await inFlight
     expect(res.status).toBe(201)
-    expect((await res.json()).name).toBe('drained')
+    expect(((await res.json()) as { name: string }).name).toBe('drained')
     expect(await proc.exited).toBe(0)
   }, 30_000)
 

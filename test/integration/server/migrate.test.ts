@@ -18,9 +18,10 @@ async function scratch() {
   }
 }
 
-test('migration files are numbered without gaps', async () => {
+test('migration files have unique, increasing numbers', async () => {
   const versions = (await migrationFiles()).map((m) => m.version)
-  expect(versions).toEqual(versions.map((_, i) => i + 1))
+  expect(versions[0]).toBe(1)
+  expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b))
 })
 
 test('two processes migrating at once apply each migration exactly once', async () => {

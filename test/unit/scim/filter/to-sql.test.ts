@@ -86,9 +86,9 @@ describe('User filters -> SQL text and parameters', () => {
     ['active eq "True"', '"active" = $1', [true]],
     ['active ne "FALSE"', '"active" is distinct from $1', [false]],
     // dateTime as timestamptz
-    ['meta.created ge "2024-01-01T00:00:00Z"', '"created_at" >= $1::timestamptz', ['2024-01-01T00:00:00Z']],
-    ['meta.lastModified gt "2011-05-13T04:42:34.123+02:00"', '"updated_at" > $1::timestamptz', ['2011-05-13T04:42:34.123+02:00']],
-    ['meta.lastModified lt "2024-02-29"', '"updated_at" < $1::timestamptz', ['2024-02-29']],
+    ['meta.created ge "2024-01-01T00:00:00Z"', '"created_at" >= $1::text::timestamptz', ['2024-01-01T00:00:00Z']],
+    ['meta.lastModified gt "2011-05-13T04:42:34.123+02:00"', '"updated_at" > $1::text::timestamptz', ['2011-05-13T04:42:34.123+02:00']],
+    ['meta.lastModified lt "2024-02-29"', '"updated_at" < $1::text::timestamptz', ['2024-02-29']],
     ['meta.resourceType eq "User"', '$1::text = $2::text', ['User', 'User']],
     // enterprise extension
     [`${ENT}:department eq "R&D"`, 'lower("department") = lower($1::text)', ['R&D']],

@@ -1,0 +1,121 @@
+// `bun run bench:bridge` (issue 4, "Benchmark"; not a timed test): a fake Microsoft Graph
+// of 100,000 users (pages of 999) synced by a real worker process through a real Temporal:
+// the initial sync (time, the worker's peak RSS), a re-sync of the unchanged directory
+// (rows written must be 0), a re-sync with 1% changed (rows written must equal the
+// changes); then a baseline: the same 100,000 rows in one COPY through the same driver.
+// DATABASE_URL / TEMPORAL_ADDRESS are used when set; otherwise local services are started.
+import { readFileSync } from 'node:fs'
+import { buildApp } from '../server/app'
+import { loadConfig } from '../server/config'
+import { connect } from '../server/db/client'
+import { migrate } from '../server/db/migrate'
+import { createLog } from '../server/log'
+import { connectTemporal } from '../server/temporal'
+import { FakeGraph, graphUser } from '../test/fixtures/fake-graph'
+import { ROOT, startPostgres, startTemporal } from '../dev/services'
+
+const USERS = Number(process.env.BENCH_USERS ?? 100_000)
+const CHANGED = Math.round(USERS / 100)
+const ADMIN_TOKEN = `bench-${crypto.randomUUID()}`
+
+const pg = await startPostgres({ database: 'scim_bridge_bench', fast: true, fresh: true })
+const temporalDev = await startTemporal({ dbFile: null })
+const env = {
+  DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporalDev.address, TEMPORAL_TASK_QUEUE: `bench-${crypto.randomUUID()}`,
+  SECRETS_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex'), ADMIN_TOKEN, LOG_LEVEL: 'error',
+}
+const config = loadConfig(env)
+const sql = connect(pg.url, 5)
+await migrate(sql)
+const temporal = await connectTemporal(config)
+const app = buildApp({ config, sql, temporal, log: createLog('error') })
+const graph = new FakeGraph().populate(USERS)
+const worker = Bun.spawn(['bun', 'server/main.ts', 'worker'], { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'inherit' })
+
+async function api<T = { id: string }>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await app.handle(new Request(`http://bench/api/admin/v1${path}`, {
+    method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body),
+  }))
+  const json = (await res.json()) as T
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`)
+  return json
+}
+
+type Run = { id: string; outcome: string; startedAt: string; finishedAt: string | null; created: number; updated: number; deactivated: number; error: string | null }
+
+/** Waits for the bridge's run number `n` (1-based) to finish; returns it with the rows it wrote. */
+async function finishedRun(bridgeId: string, orgId: string, n: number) {
+  for (;;) {
+    const { items: runs } = await api<{ items: Run[] }>('GET', `/bridges/${bridgeId}/runs?limit=200`)
+    const run = runs.length >= n ? runs[runs.length - n] : undefined
+    if (run && run.outcome !== 'running') {
+      if (run.outcome !== 'succeeded') throw new Error(`sync ${n} ${run.outcome}: ${run.error}`)
+      // Every write sets updated_at = now() of the sync's transaction, which began after the run row.
+      const [count] = await sql<{ written: number }[]>`
+        select count(*)::int as written from users where organization_id = ${orgId} and updated_at >= ${run.startedAt}`
+      return { run, seconds: (Date.parse(run.finishedAt!) - Date.parse(run.startedAt)) / 1000, written: count!.written }
+    }
+    await Bun.sleep(200)
+  }
+}
+
+/** The worker's peak resident set (Linux VmHWM), in MB. */
+function peakRssMb(): number | null {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'))?.[1]
+    return kb ? Math.round(Number(kb) / 1024) : null
+  } catch {
+    return null
+  }
+}
+
+async function baselineCopySeconds(): Promise<number> {
+  const { id: orgId } = await api('POST', '/organizations', { name: 'baseline' })
+  const started = performance.now()
+  const copy = await sql`copy users (organization_id, external_id, user_name, email, emails, name_given_name, name_family_name, display_name, title, department, employee_number, source) from stdin`.writable()
+  const tsv = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n' })[c]!))
+  for (let i = 1; i <= USERS; i++) {
+    const u = graphUser(i)
+    const email = u.mail!.toLowerCase()
+    const line = [orgId, u.id, u.userPrincipalName, email, JSON.stringify([{ value: email, type: 'work', primary: true }]), u.givenName, u.surname, u.displayName, u.jobTitle, u.department, u.employeeId, 'manual']
+    if (!copy.write(line.map(tsv).join('\t') + '\n')) await new Promise((resolve) => copy.once('drain', resolve))
+  }
+  await new Promise<void>((resolve, reject) => copy.end((err?: Error | null) => (err ? reject(err) : resolve())))
+  return (performance.now() - started) / 1000
+}
+
+try {
+  const { id: orgId } = await api('POST', '/organizations', { name: 'bench' })
+  const bridge = await api('POST', `/organizations/${orgId}/bridges`, { provider: 'microsoft-entra', settings: graph.settings(), intervalSeconds: 86400 })
+  const initial = await finishedRun(bridge.id, orgId, 1)
+  const rssAfterInitial = peakRssMb()
+
+  await api('POST', `/bridges/${bridge.id}/sync`)
+  const unchanged = await finishedRun(bridge.id, orgId, 2)
+
+  for (let i = 1; i <= CHANGED; i++) graph.directory.update(graphUser(i * 100).id, { jobTitle: 'Changed' })
+  await api('POST', `/bridges/${bridge.id}/sync`)
+  const changed = await finishedRun(bridge.id, orgId, 3)
+  const rss = peakRssMb()
+
+  const baseline = await baselineCopySeconds()
+  const row = (name: string, r: typeof initial, expected: string) => `| ${name} | ${r.seconds.toFixed(1)} s | ${r.written} (${expected}) |`
+  console.log(`\nBridge benchmark: ${USERS} users, pages of 999, worker on Bun ${Bun.version}\n`)
+  console.log('| step | time | rows written |\n| --- | --- | --- |')
+  console.log(row('initial sync', initial, `${USERS} created`))
+  console.log(row('re-sync, no change', unchanged, 'must be 0'))
+  console.log(row(`re-sync, ${CHANGED} changed (1%)`, changed, `must be ${CHANGED}`))
+  console.log(`| baseline: one COPY of ${USERS} rows | ${baseline.toFixed(1)} s | ${USERS} |`)
+  console.log(`\ninitial sync / baseline: ${(initial.seconds / baseline).toFixed(1)}x; worker peak RSS: ${rssAfterInitial ?? '?'} MB after the initial sync, ${rss ?? '?'} MB overall`)
+  const ok = unchanged.written === 0 && changed.written === CHANGED && initial.written === USERS
+  console.log(`rows written: ${ok ? 'as required' : 'NOT as required'}; targets: initial < 60 s ${initial.seconds < 60 ? 'met' : 'MISSED'}, RSS < 300 MB ${rss !== null && rss < 300 ? 'met' : 'MISSED'}, no-change < 15 s ${unchanged.seconds < 15 ? 'met' : 'MISSED'}`)
+  process.exitCode = ok ? 0 : 1
+} finally {
+  worker.kill('SIGTERM')
+  await worker.exited
+  graph.stop()
+  await temporal.close()
+  await sql.end()
+  await temporalDev.stop()
+  await pg.stop()
+}

@@ -1,0 +1,64 @@
+// Killing the worker in the middle of a sync loses nothing and duplicates nothing: the
+// attempt's transaction dies with its process, and the retry (on another worker) re-runs
+// the sync from page 1. The first worker is a real child process, killed with SIGKILL.
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import { FakeGraph } from '../../fixtures/fake-graph'
+import { createBridge, eventually, harness, runsOf, untilState, type Harness } from './harness'
+
+const USERS = 3000
+let h: Harness
+// 30 slow pages: the sync takes several seconds, time enough to kill it halfway.
+const graph = new FakeGraph().populate(USERS)
+graph.pageSize = 100
+graph.delayMs = 150
+let child: ReturnType<typeof Bun.spawn> | undefined
+
+beforeAll(async () => {
+  h = await harness('crash', { worker: false })
+})
+
+afterAll(async () => {
+  child?.kill('SIGKILL')
+  await h?.stop()
+  graph.stop()
+})
+
+function spawnWorker() {
+  return Bun.spawn(['bun', 'server/main.ts', 'worker'], {
+    cwd: join(import.meta.dir, '../../..'),
+    env: { ...process.env, ...h.env, DATABASE_URL: process.env.DATABASE_URL!, LOG_LEVEL: 'error' },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+}
+
+test('a worker killed mid-sync: the next one re-runs the sync, with no user lost or duplicated', async () => {
+  child = spawnWorker()
+  const { orgId, bridge } = await createBridge(h, {
+    provider: 'microsoft-entra',
+    settings: graph.settings(),
+    retry: { initialIntervalSeconds: 1, maximumIntervalSeconds: 2 },
+  })
+  await eventually(async () => graph.count('/v1.0/users'), (n) => n >= 8, 'the sync to be a few pages in', 60_000)
+  child.kill('SIGKILL')
+  await child.exited
+  const pagesBeforeKill = graph.count('/v1.0/users')
+  expect(pagesBeforeKill).toBeLessThan(USERS / graph.pageSize) // it was killed mid-sync
+
+  // Nothing of the dead attempt was committed.
+  const count = async () => (await h.sql<{ n: number; names: number }[]>`
+    select count(*)::int as n, count(distinct lower(user_name))::int as names from users where organization_id = ${orgId}`)[0]!
+  expect(await count()).toEqual({ n: 0, names: 0 })
+
+  await h.startWorker()
+  // The retry comes once Temporal notices the dead attempt (its heartbeat timeout).
+  expect(await untilState(h, bridge.id, 'active', 90_000)).toMatchObject({ consecutiveFailures: 0 })
+  expect(await count()).toEqual({ n: USERS, names: USERS })
+  expect(graph.count('/v1.0/users')).toBeGreaterThanOrEqual(pagesBeforeKill + USERS / graph.pageSize)
+
+  const runs = await runsOf(h, bridge.id)
+  expect(runs.map((r) => [r.attempt, r.outcome])).toEqual([[2, 'succeeded'], [1, 'failed']])
+  expect(runs[0]).toMatchObject({ created: USERS, updated: 0, deactivated: 0 })
+  expect(runs[1]!.error).toStartWith('abandoned: the worker stopped during this attempt')
+}, 120_000)
