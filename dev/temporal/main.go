@@ -180,7 +180,7 @@ func stopWithTimeout(srv *devServer, logger *slog.Logger) {
 func waitReady(o options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	conn, err := grpc.NewClient(net.JoinHostPort(o.IP, strconv.Itoa(o.Port)),
+	conn, err := grpc.NewClient(net.JoinHostPort(dialHost(o.IP), strconv.Itoa(o.Port)),
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return err
@@ -211,7 +211,7 @@ func waitReady(o options) error {
 	}
 
 	if o.UIPort > 0 {
-		addr := net.JoinHostPort(o.IP, strconv.Itoa(o.UIPort))
+		addr := net.JoinHostPort(dialHost(o.IP), strconv.Itoa(o.UIPort))
 		for {
 			c, err := net.DialTimeout("tcp", addr, time.Second)
 			if err == nil {

@@ -103,7 +103,7 @@ func startDevServer(o options, logger *slog.Logger) (*devServer, error) {
 		primitives.FrontendService, primitives.HistoryService,
 		primitives.MatchingService, primitives.WorkerService,
 	} {
-		addr := net.JoinHostPort(o.IP, strconv.Itoa(conf.Services[string(svc)].RPC.GRPCPort))
+		addr := net.JoinHostPort(dialHost(o.IP), strconv.Itoa(conf.Services[string(svc)].RPC.GRPCPort))
 		hosts[svc] = static.SingleLocalHost(addr)
 	}
 	srv, err := temporal.NewServer(
@@ -124,7 +124,7 @@ func startDevServer(o options, logger *slog.Logger) (*devServer, error) {
 		d.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
 			Host:                o.IP,
 			Port:                o.UIPort,
-			TemporalGRPCAddress: net.JoinHostPort(o.IP, strconv.Itoa(o.Port)),
+			TemporalGRPCAddress: net.JoinHostPort(dialHost(o.IP), strconv.Itoa(o.Port)),
 			EnableUI:            true,
 			DefaultNamespace:    o.Namespace,
 			CORS:                uiconfig.CORS{CookieInsecure: true}, // plain http
@@ -233,6 +233,14 @@ func buildSQLConfig(o options) (*config.SQL, error) {
 		return nil, fmt.Errorf("creating namespace %q: %w", o.Namespace, err)
 	}
 	return conf, nil
+}
+
+// dialHost is the address to connect to for a listener bound on ip.
+func dialHost(ip string) string {
+	if net.ParseIP(ip).IsUnspecified() { // 0.0.0.0 or ::
+		return "127.0.0.1"
+	}
+	return ip
 }
 
 // freePorts returns n distinct free TCP ports (all held open until return, so

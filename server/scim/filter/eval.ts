@@ -6,7 +6,7 @@
 // complex attribute compared without a sub-attribute means its `value`.
 import { invalidFilter } from '../errors'
 import { findAttribute, isExtension, resolveAttribute } from '../schema'
-import { isDateTime } from '../schema/validate'
+import { asBoolean, operand, type Operand } from './operand'
 import type { Attribute, ResourceType } from '../schema/types'
 import type { AttrPath, CompareOp, Filter, Value } from './ast'
 
@@ -82,17 +82,6 @@ export function checkFilter(filter: Filter, attrLookup: AttrLookup): void {
   }
 }
 
-/** The RFC 7644 §3.4.2.2 operators each attribute type supports (besides pr). */
-export const OPS_BY_TYPE: Record<Attribute['type'], readonly CompareOp[]> = {
-  string: ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'],
-  reference: ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'],
-  binary: ['eq', 'ne', 'co', 'sw', 'ew'],
-  boolean: ['eq', 'ne'],
-  dateTime: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'],
-  integer: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'],
-  decimal: ['eq', 'ne', 'gt', 'ge', 'lt', 'le'],
-  complex: [],
-}
 
 function leaf(
   path: AttrPath,
@@ -152,35 +141,6 @@ function comparedAttribute(r: LookedUp, path: AttrPath): { target: Attribute; la
   const value = findAttribute(target.subAttributes, 'value')
   if (!value) throw invalidFilter(`"${label}" is complex and has no value; filter on one of its sub-attributes`)
   return { target: value, label: `${label}.value`, viaValue: true }
-}
-
-type Operand = string | number | boolean
-
-/** Checks the comparison value against the attribute's type, as to-sql.ts does. */
-function operand(a: Attribute, label: string, op: CompareOp, value: Exclude<Value, null>): Operand {
-  if (!OPS_BY_TYPE[a.type].includes(op)) {
-    throw invalidFilter(`"${op}" is not supported on "${label}" (a ${a.type}); use ${OPS_BY_TYPE[a.type].join(', ')} or pr`)
-  }
-  const wrong = (expected: string) =>
-    invalidFilter(`"${label}" is a ${a.type}; "${op}" needs ${expected}, not ${JSON.stringify(value)}`)
-  switch (a.type) {
-    case 'boolean': {
-      const b = asBoolean(value)
-      if (b === undefined) throw wrong('true or false')
-      return b
-    }
-    case 'dateTime':
-      if (typeof value === 'string' && isDateTime(value)) return value
-      throw wrong('a date-time string such as "2024-01-31T12:00:00Z"')
-    case 'integer':
-    case 'decimal':
-      if (typeof value === 'number' && (a.type === 'decimal' || Number.isInteger(value))) return value
-      throw wrong(`a${a.type === 'integer' ? 'n integer' : ' number'}`)
-    default:
-      if (typeof value === 'string') return value
-      if (typeof value === 'number') return String(value)
-      throw wrong('a string')
-  }
 }
 
 function nullComparison(op: CompareOp, label: string): 'absent' | 'present' {
@@ -244,11 +204,6 @@ function present(v: unknown): boolean {
 }
 
 /** Entra and OneLogin send booleans as strings ("False"). */
-function asBoolean(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v
-  if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true'
-  return undefined
-}
 
 /** The operands of a chain of `and`s (or `or`s), in order: `a or b or c` -> [a, b, c]. */
 export function terms(f: Filter, op: 'and' | 'or'): Filter[] {
