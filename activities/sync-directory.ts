@@ -1,18 +1,18 @@
 // One sync of a directory, in ONE transaction. Pages stream through (one in memory at a
-// time): match, plan, write. Deactivations wait for the end, when the whole directory
-// has been seen and the mass-deactivation guard can judge them; if it refuses, or the
-// attempt is cancelled or its worker dies, the transaction rolls back and the sync has
-// changed nothing. A retried attempt therefore re-runs from page 1 (the heartbeated
-// cursor is progress for operators, not a resume point): idempotent by construction,
-// and a re-run of an unchanged directory writes no row at all.
+// time): match, plan, apply the updates, stage the creates. Deactivations and creates
+// wait for the end, when the whole directory has been seen and the mass-deactivation
+// guard can judge; if it refuses, or the attempt is cancelled or its worker dies, the
+// transaction rolls back and the sync has changed nothing. A retried attempt therefore
+// re-runs from page 1 (the heartbeated cursor is progress for operators, not a resume
+// point): idempotent by construction, and a re-run of an unchanged directory writes no row.
 import { heartbeat } from '@temporalio/activity'
 import type { Sql, Tx } from '../server/db/client'
 import {
-  deactivateUsers, insertUsers, loadActiveManaged, loadStoredForMatch, resolveManagers, updateUsers, withStoreEmail,
+  beginStaging, createStagedUsers, deactivateUsers, loadActiveManaged, loadStoredForMatch, resolveManagers, stageCreates, updateUsers, withStoreEmail,
 } from '../server/users/batch'
 import type { BridgeRef, RunCounts } from './bridge-state'
 import type { Connector, DirectoryUser } from './connectors'
-import { createPlanContext, guardDeactivations, matchKeys, planDeactivations, planPage, type PlanContext } from './reconcile/plan'
+import { type Conflict, createPlanContext, guardDeactivations, matchKeys, planDeactivations, planPage, type PlanContext, type StoredUser } from './reconcile/plan'
 
 export class DeactivationRefused extends Error {
   override readonly name = 'DeactivationRefused'
@@ -31,62 +31,86 @@ export interface Progress {
 }
 
 const MAX_CONFLICT_SAMPLES = 20
+const MANAGED_CHUNK = 5000
 
 export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector, signal: AbortSignal, progress: Progress): Promise<RunCounts> {
+  const { organizationId: org, bridgeId } = target
   return sql.begin(async (tx) => {
     // One sync per bridge at a time: a cancelled attempt still finishing holds the next one here.
-    await tx`select pg_advisory_xact_lock(hashtextextended(${target.bridgeId}, 0))`
-    const ctx = createPlanContext(target.bridgeId, target.excludedEmails)
+    await tx`select pg_advisory_xact_lock(hashtextextended(${bridgeId}, 0))`
+    // A page's lookup is best planned for THIS organization's size (probe the indexes of a big
+    // one, scan a small one): no generic plan, whose parameter arrays are also never hashed.
+    await tx`set local plan_cache_mode = force_custom_plan`
+    await beginStaging(tx)
+    const ctx = createPlanContext(bridgeId, target.excludedEmails)
     const counts: RunCounts = { created: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, conflicts: 0, conflictSamples: [] }
     const held: { id: string; userName: string }[] = []
     let cursor: string | null = null
     do {
       signal.throwIfAborted()
-      let t = performance.now()
       const page = await connector.fetchPage(cursor, signal)
-      const tf = performance.now() - t; t = performance.now()
       held.push(...(await applyPage(tx, target, page.users.map(withStoreEmail), ctx, counts)))
-      console.error('PAGE fetch', tf.toFixed(0), 'apply', (performance.now() - t).toFixed(0))
       Object.assign(progress, { pages: progress.pages + 1, users: progress.users + page.users.length, cursor: page.next })
       heartbeat(progress)
       cursor = page.next
     } while (cursor)
 
-    let te = performance.now()
-    const managed = await loadActiveManaged(tx, target.organizationId, target.bridgeId)
-    const missing = new Set(planDeactivations(ctx, managed))
-    held.push(...managed.filter((u) => missing.has(u.id)))
-    // The users this bridge had active before this sync (adopted ones included, new ones not).
-    const refusal = guardDeactivations({ activeManaged: managed.length - counts.created, toDeactivate: held.length, maxRatio: target.maxDeactivationRatio })
+    // This bridge's active users before the sync (adopted ones included; creates are still
+    // staged): the guard's base, and those the directory no longer lists. Read in chunks.
+    let activeManaged = 0
+    await loadActiveManaged(tx, org, bridgeId).cursor(MANAGED_CHUNK, (managed) => {
+      activeManaged += managed.length
+      const missing = new Set(planDeactivations(ctx, managed))
+      held.push(...managed.filter((u) => missing.has(u.id)))
+    })
+    const refusal = guardDeactivations({ activeManaged, toDeactivate: held.length, maxRatio: target.maxDeactivationRatio })
     if (refusal) throw new DeactivationRefused(refusal)
-    counts.deactivated = await deactivateUsers(tx, target.organizationId, target.bridgeId, held)
-    await resolveManagers(tx, target.organizationId, target.bridgeId)
-    console.error('END', (performance.now() - te).toFixed(0))
+
+    const { created, taken } = await createStagedUsers(tx, org, bridgeId)
+    counts.created = created
+    // A userName taken since it was planned (a concurrent SCIM create) is a conflict, not an error.
+    addConflicts(counts, taken.map((u) => ({ externalId: u.externalId, userName: u.userName, reason: 'user-name-taken' })))
+    counts.deactivated = await deactivateUsers(tx, org, bridgeId, held)
+    await resolveManagers(tx, org, bridgeId)
     signal.throwIfAborted() // a cancelled sync commits nothing
     return counts
   })
 }
 
-/** Plans one page against the stored users it may match and writes its creates and updates; returns its deactivations, held. */
+/** Plans one page against the stored users it may match; applies its updates, stages its creates, returns its deactivations. */
 async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], ctx: PlanContext, counts: RunCounts) {
   const { organizationId: org, bridgeId } = target
-  let t = performance.now()
-  const stored = await loadStoredForMatch(tx, org, bridgeId, matchKeys(users))
-  const tl = performance.now() - t; t = performance.now()
+  const stored = await loadCandidates(tx, target, users)
   const plan = planPage(users, stored, ctx)
-  const tp = performance.now() - t; t = performance.now()
   const userName = new Map(stored.map((u) => [u.id, u.userName]))
-  const created = await insertUsers(tx, org, bridgeId, plan.create)
-  // A userName taken since it was planned (a concurrent SCIM create) is a conflict, not an error.
-  const createdIds = new Set(created.map((c) => c.externalId))
-  const taken = plan.create.filter((u) => !createdIds.has(u.externalId))
-  const conflicts = [...plan.conflicts, ...taken.map((u) => ({ externalId: u.externalId, userName: u.userName, reason: 'user-name-taken' as const }))]
-  console.error('  load', tl.toFixed(0), 'plan', tp.toFixed(0), 'insert', (performance.now() - t).toFixed(0))
-  counts.created += created.length
+  await stageCreates(tx, plan.create)
   counts.updated += await updateUsers(tx, org, bridgeId, plan.update.map((u) => ({ ...u, userName: userName.get(u.id)! })))
   counts.unchanged += plan.unchanged
   counts.excluded += plan.excluded
+  addConflicts(counts, plan.conflicts)
+  return plan.deactivate.map((id) => ({ id, userName: userName.get(id)! }))
+}
+
+/**
+ * The stored users `planPage` needs, in two steps: this bridge's users by externalId (in a
+ * steady state, everyone), then by userName and email only for what those leave open: a
+ * directory user not found so, or renamed (is the new name taken?). The plan is the one
+ * loading by every key of `matchKeys` would give, for a fraction of the index probes.
+ */
+async function loadCandidates(tx: Tx, target: SyncTarget, users: DirectoryUser[]): Promise<StoredUser[]> {
+  const { organizationId: org, bridgeId } = target
+  const { externalIds } = matchKeys(users)
+  const ours = await loadStoredForMatch(tx, org, bridgeId, { externalIds, userNames: [], emails: [] })
+  const settled = new Map(ours.filter((u) => u.source === 'bridge').map((u) => [u.externalId, u.userName.toLowerCase()]))
+  const open = users.filter((u) => settled.get(u.externalId) !== u.userName.toLowerCase())
+  if (!open.length) return ours
+  const { userNames, emails } = matchKeys(open)
+  const known = new Set(ours.map((u) => u.id))
+  const others = await loadStoredForMatch(tx, org, bridgeId, { externalIds: [], userNames, emails })
+  return [...ours, ...others.filter((u) => !known.has(u.id))]
+}
+
+function addConflicts(counts: RunCounts, conflicts: Conflict[]): void {
   counts.conflicts += conflicts.length
   counts.conflictSamples.push(...conflicts.slice(0, Math.max(0, MAX_CONFLICT_SAMPLES - counts.conflictSamples.length)))
-  return plan.deactivate.map((id) => ({ id, userName: userName.get(id)! }))
 }

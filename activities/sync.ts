@@ -32,6 +32,7 @@ export type BridgeActivityDeps = { sql: Sql; log: Log; secretsKey?: string; conn
 
 /** Often enough that a cancellation (pause) reaches a running attempt within seconds, whatever the page size. */
 const HEARTBEAT_EVERY_MS = 1000
+const ANALYZE_AFTER_ROWS = 1000
 
 export function createBridgeActivities(deps: BridgeActivityDeps) {
   const { sql, log } = deps
@@ -45,8 +46,10 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
     try {
       const counts = await sync(input, signal)
       await finishRun(sql, input, runId, 'succeeded', counts)
+      const synced = await markSucceeded(sql, input)
       log.info('bridge synced', { bridgeId: input.bridgeId, ...counts, conflictSamples: undefined })
-      return { status: await markSucceeded(sql, input), counts }
+      await refreshStatistics(counts)
+      return { status: synced, counts }
     } catch (err) {
       if (!signal.aborted) throw await failed(input, attempt, runId, err)
       await finishRun(sql, input, runId, 'cancelled', null, 'cancelled (the bridge was paused, or a sync-now replaced this attempt); nothing was committed')
@@ -68,6 +71,16 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
     } finally {
       clearInterval(ticker)
     }
+  }
+
+  /**
+   * After a sync that changed many users, fresh planner statistics now rather than at
+   * autovacuum's next round: the next sync's lookups (and SCIM's) are planned on them.
+   */
+  async function refreshStatistics(counts: RunCounts): Promise<void> {
+    if (counts.created + counts.updated + counts.deactivated < ANALYZE_AFTER_ROWS) return
+    // Best effort: the sync itself succeeded.
+    await sql`analyze users`.catch((err) => log.warn('bridge: analyze users failed', { error: String(err) }))
   }
 
   /** Counts the failed attempt, records it, and turns it into the failure Temporal retries (or not). */

@@ -2,7 +2,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker'
 import { join } from 'node:path'
 import { createActivities } from '../activities'
-import { ensureBridgeWorkflows } from './bridges/service'
+import { ensureBridgeWorkflows } from './bridges/workflows'
 import type { Config } from './config'
 import type { Sql } from './db/client'
 import type { Log } from './log'

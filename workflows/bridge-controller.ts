@@ -24,6 +24,7 @@ export class BridgeController extends BridgeRecord {
   /** One sync. Temporal retries the activity with backoff; its attempts report by signal. */
   async sync(): Promise<void> {
     await this.saves // an admin's status write lands before the attempt's own
+    if (this.mode !== 'running') return // paused meanwhile
     const { schedule } = this
     const failuresBefore = this.status.consecutiveFailures
     const { syncBridge } = proxyActivities<Activities>(syncActivity(schedule, failuresBefore))

@@ -7,8 +7,7 @@ import type { DirectoryUser } from '../../activities/connectors/types'
 import type { StoredUser, UserUpdate } from '../../activities/reconcile/plan'
 import { type AuditEvent, insertEvents } from '../audit'
 import type { Tx } from '../db/client'
-import { forSql } from '../scim/columns'
-import { ENTERPRISE_SCHEMA, USER } from '../scim/schema'
+import { ENTERPRISE_SCHEMA } from '../scim/schema'
 import type { ScimObject } from '../scim/schema/validate'
 import { emailOf, userColumns } from './model'
 import { deactivateUsers as deactivateStored } from './store'
@@ -84,25 +83,49 @@ export function loadActiveManaged(sql: Tx, orgId: string, bridgeId: string) {
     where organization_id = ${orgId} and bridge_id = ${bridgeId} and source = 'bridge' and active`
 }
 
-// ~40 columns a row: 500 rows stay well below Postgres' 65,535 parameters per statement,
-// even when a server ignores paging and answers its whole directory as one page.
-const INSERT_CHUNK = 500
+/**
+ * Creates wait in a temporary table until the end of the sync's transaction. Matching
+ * reads `users` page after page; rows inserted there by the same transaction are invisible
+ * to the planner's statistics, so a new organization filling up would be scanned whole for
+ * every page (quadratic). Staged, the creates leave `users` as the statistics know it.
+ */
+export async function beginStaging(sql: Tx): Promise<void> {
+  await sql`create temporary table bridge_sync_creates (seq serial primary key, directory_user jsonb not null) on commit drop`
+}
 
-/** Creates users as this bridge's; a userName taken meanwhile (a concurrent SCIM create) is skipped. Returns those created. */
-export async function insertUsers(sql: Tx, orgId: string, bridgeId: string, users: DirectoryUser[]) {
-  const created: { id: string; userName: string; externalId: string }[] = []
-  for (let i = 0; i < users.length; i += INSERT_CHUNK) {
-    const rows = users.slice(i, i + INSERT_CHUNK).map((u) => ({
-      ...forSql(sql, { ...userColumns(toResource(u)), ...columnsOf(u) }, USER),
-      organization_id: orgId, source: 'bridge', bridge_id: bridgeId,
-    }))
-    created.push(...(await sql<typeof created>`insert into users ${sql(rows)} on conflict do nothing returning id, user_name, external_id`))
+export async function stageCreates(sql: Tx, users: DirectoryUser[]): Promise<void> {
+  if (users.length) await sql`insert into bridge_sync_creates (directory_user) select jsonb_array_elements(${JSON.stringify(users)}::text::jsonb)`
+}
+
+const CREATE_CHUNK = 1000
+
+/**
+ * Creates the staged users as this bridge's, a chunk at a time: one jsonb parameter per
+ * chunk, spread over the columns by jsonb_populate_recordset (binding 40 parameters a row
+ * costs more than the insert). A userName taken meanwhile (a concurrent SCIM create) is
+ * skipped: `taken` lists those.
+ */
+export async function createStagedUsers(sql: Tx, orgId: string, bridgeId: string) {
+  let created = 0
+  const taken: DirectoryUser[] = []
+  for (;;) {
+    const chunk = await sql<{ directoryUser: DirectoryUser }[]>`
+      delete from bridge_sync_creates where seq in (select seq from bridge_sync_creates order by seq limit ${CREATE_CHUNK})
+      returning directory_user`
+    if (!chunk.length) return { created, taken }
+    const users = chunk.map((c) => c.directoryUser)
+    const rows = users.map((u) => ({ ...userColumns(toResource(u)), ...columnsOf(u), organization_id: orgId, source: 'bridge', bridge_id: bridgeId }))
+    const columns = Object.keys(rows[0]!)
+    const inserted = await sql<{ id: string; userName: string; externalId: string }[]>`
+      insert into users (${sql(columns)})
+      select ${sql(columns)} from jsonb_populate_recordset(null::users, ${JSON.stringify(rows)}::text::jsonb)
+      on conflict do nothing returning id, user_name, external_id`
+    const byExternalId = new Map(users.map((u) => [u.externalId, u]))
+    await audit(sql, orgId, bridgeId, inserted.map((c) => ({ id: c.id, userName: c.userName, status: 201, method: 'POST', body: byExternalId.get(c.externalId) })))
+    const done = new Set(inserted.map((c) => c.externalId))
+    taken.push(...users.filter((u) => !done.has(u.externalId)))
+    created += inserted.length
   }
-  const byExternalId = new Map(users.map((u) => [u.externalId, u]))
-  const ta = performance.now()
-  await audit(sql, orgId, bridgeId, created.map((c) => ({ id: c.id, userName: c.userName, status: 201, method: 'POST', body: byExternalId.get(c.externalId) })))
-  console.error('    audit', (performance.now() - ta).toFixed(0))
-  return created
 }
 
 const UPDATABLE = [...new Set(Object.values(FIELD_COLUMNS).flat())]

@@ -100,3 +100,26 @@ test('without SECRETS_KEY a bridge cannot be created: a clear 503, nothing store
   expect(res.body.error).toEqual({ code: 'secrets_key_missing', message: expect.stringContaining('SECRETS_KEY is not set') })
   expect(await h.sql`select id from bridges where organization_id = ${orgId}`).toHaveLength(0)
 })
+
+test('a workflow terminated by hand is restarted from the row by the next admin action', async () => {
+  const { bridge } = await createBridge(h, { provider: 'okta', settings: okta.settings() })
+  await untilState(h, bridge.id, 'active')
+  const handle = h.temporal.client.workflow.getHandle(`bridge-${bridge.id}`)
+  await handle.terminate('an operator in the Temporal UI')
+  const res = await h.api('POST', `/bridges/${bridge.id}/sync`)
+  expect(res.status).toBe(200)
+  expect(res.body.state).toBe('syncing')
+  expect((await handle.describe()).status.name).toBe('RUNNING')
+  expect(await untilState(h, bridge.id, 'active')).toMatchObject({ consecutiveFailures: 0 })
+})
+
+test('on worker start, a bridge without a running workflow gets one', async () => {
+  const { bridge } = await createBridge(h, { provider: 'okta', settings: okta.settings() })
+  await untilState(h, bridge.id, 'active')
+  const handle = h.temporal.client.workflow.getHandle(`bridge-${bridge.id}`)
+  await handle.terminate('an operator in the Temporal UI')
+  await h.stopWorker()
+  await h.startWorker()
+  expect((await handle.describe()).status.name).toBe('RUNNING')
+  expect(await handle.query('state')).toMatchObject({ state: 'active', consecutiveFailures: 0 })
+})

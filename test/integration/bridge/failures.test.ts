@@ -114,6 +114,8 @@ test('a Retry-After longer than the backoff sets nextSyncAt; sync-now skips the 
   const { bridge } = await newBridge(graph)
   const failed = await eventually(() => snapshot(bridge.id), (s) => s.state === 'failed', 'the rate-limited attempt')
   expect(failed).toMatchObject({ consecutiveFailures: 1, delayMs: 600_000 })
+  // While Temporal waits to retry, operators find the bridge by its state.
+  expect(await eventually(() => listed(`BridgeId = "${bridge.id}" AND BridgeState = "failed"`), (ids) => ids.length === 1, 'BridgeState failed')).toHaveLength(1)
 
   const res = await h.api('POST', `/bridges/${bridge.id}/sync`)
   expect(res.status).toBe(200)
@@ -152,3 +154,20 @@ test('the guard refuses to deactivate an organization whose directory came back 
   expect((await h.temporal.client.workflow.getHandle(`bridge-${bridge.id}`).describe()).status.name).toBe('TERMINATED')
   expect((await usersOf(h.sql, orgId)).size).toBe(5)
 })
+
+test('pause cancels an attempt in flight: nothing of it is committed; resume syncs everything', async () => {
+  const graph = fakeGraph(1000)
+  graph.pageSize = 50
+  graph.delayMs = 250
+  const { orgId, bridge } = await newBridge(graph)
+  await eventually(async () => graph.count('/v1.0/users'), (n) => n >= 4, 'the sync to be a few pages in')
+  expect((await h.api('POST', `/bridges/${bridge.id}/pause`)).body.state).toBe('paused')
+  const [cancelled] = await eventually(() => runsOf(h, bridge.id), (runs) => runs[0]?.outcome === 'cancelled', 'the attempt to stop', 20_000)
+  expect(cancelled!.error).toContain('nothing was committed')
+  expect((await usersOf(h.sql, orgId)).size).toBe(0)
+  expect(graph.count('/v1.0/users')).toBeLessThan(20)
+
+  expect((await h.api('POST', `/bridges/${bridge.id}/resume`)).status).toBe(200)
+  expect(await untilState(h, bridge.id, 'active', 30_000)).toMatchObject({ consecutiveFailures: 0 })
+  expect((await usersOf(h.sql, orgId)).size).toBe(1000)
+}, 60_000)

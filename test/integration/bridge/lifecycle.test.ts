@@ -111,3 +111,15 @@ test('PATCH: a newly excluded user is deactivated; a new interval is picked up',
   expect((await usersOf(h.sql, orgId)).get('user3@contoso.onmicrosoft.com')!.active).toBe(false)
   expect(await getBridge(h, bridgeId)).toMatchObject({ retry: { initialIntervalSeconds: 1, maximumIntervalSeconds: 2, maxConsecutiveFailures: 10 } })
 })
+
+test('a user renamed in the directory is renamed here (same id); a rename onto a taken userName is a conflict', async () => {
+  const before = await usersOf(h.sql, orgId)
+  graph.directory.update(graphUser(1).id, { userPrincipalName: 'first.one@contoso.onmicrosoft.com' })
+  graph.directory.update(graphUser(5).id, { userPrincipalName: 'user6@contoso.onmicrosoft.com' })
+  const run = await syncNow()
+  expect(run).toMatchObject({ created: 0, updated: 1, conflicts: 1 })
+  expect(run.conflictSamples).toEqual([{ externalId: graphUser(5).id, userName: 'user6@contoso.onmicrosoft.com', reason: 'user-name-taken', userId: before.get('user5@contoso.onmicrosoft.com')!.id }])
+  const after = await usersOf(h.sql, orgId)
+  expect(after.get('first.one@contoso.onmicrosoft.com')!.id).toBe(before.get('user1@contoso.onmicrosoft.com')!.id)
+  expect(after.get('user5@contoso.onmicrosoft.com')).toEqual(before.get('user5@contoso.onmicrosoft.com')!)
+})

@@ -3,7 +3,7 @@
 // adopt by email; never touch a user made by hand).
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { call, newOrg, testApp } from '../../support'
-import { createBridge, eventually, harness, runsOf, untilState, usersOf, type Harness } from './harness'
+import { eventually, harness, runsOf, untilState, usersOf, type Harness } from './harness'
 
 const SCIM = '/api/connect/v1/scim/2.0'
 let h: Harness

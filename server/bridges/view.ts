@@ -1,0 +1,51 @@
+// A bridge as the admin API shows it: the row, the retry settings in force, and the
+// provider settings without their secrets.
+import { publicSettings } from '../../activities/connectors'
+import { parseSecretsKey } from '../../activities/secrets'
+import { bridgeWorkflowId, type RetrySettings } from '../../workflows/bridge.messages'
+import { DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAXIMUM_INTERVAL_SECONDS } from '../../workflows/policies'
+import type { Config } from '../config'
+import { type BridgeRow, openSettings } from './store'
+
+export type BridgeView = ReturnType<typeof toView>
+
+export function toView(row: BridgeRow, config: Config) {
+  const workflowId = bridgeWorkflowId(row.id)
+  return {
+    id: row.id,
+    organizationId: row.organizationId,
+    provider: row.provider,
+    state: row.state,
+    consecutiveFailures: row.consecutiveFailures,
+    lastSyncAt: row.lastSyncAt,
+    nextSyncAt: row.nextSyncAt,
+    lastError: row.lastError,
+    intervalSeconds: row.intervalSeconds,
+    excludedEmails: row.excludedEmails,
+    // The values in force, defaults included.
+    retry: {
+      initialIntervalSeconds: row.retry.initialIntervalSeconds ?? row.intervalSeconds,
+      maximumIntervalSeconds: row.retry.maximumIntervalSeconds ?? DEFAULT_MAXIMUM_INTERVAL_SECONDS,
+      maxConsecutiveFailures: row.retry.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    } satisfies Required<RetrySettings>,
+    maxDeactivationRatio: row.maxDeactivationRatio,
+    settings: shownSettings(row, config),
+    workflowId,
+    ...(config.TEMPORAL_UI_URL
+      ? { workflowUrl: `${config.TEMPORAL_UI_URL.replace(/\/+$/, '')}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${workflowId}` }
+      : {}),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  }
+}
+
+/** The settings without their secrets; null when this server cannot open them (no or another SECRETS_KEY). */
+function shownSettings(row: BridgeRow, config: Config): Record<string, unknown> | null {
+  try {
+    const { provider, settings } = openSettings(row, parseSecretsKey(config.SECRETS_KEY))
+    // Validated against `provider`'s schema; TypeScript cannot correlate the union's halves.
+    return publicSettings(provider, settings as never)
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,78 @@
+// A bridge's workflow as the server sees it: started idempotently (one per bridge, ever
+// running), restarted from the row when it is gone, messaged with Updates.
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client'
+import type { bridgeWorkflow } from '../../workflows/bridge'
+import { bridgeWorkflowId, type BridgeWorkflowInput, type Schedule } from '../../workflows/bridge.messages'
+import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../../workflows/search-attributes'
+import { getOrganization } from '../admin/organizations'
+import type { Config } from '../config'
+import type { Sql } from '../db/client'
+import { ApiError } from '../http'
+import { firstLine, type Temporal } from '../temporal'
+import type { BridgeRow } from './store'
+
+export type BridgeDeps = { sql: Sql; config: Config; temporal?: Temporal }
+
+/** Idempotent: a running workflow is kept (USE_EXISTING); a missing one starts from the row's state. */
+export async function startBridgeWorkflow(client: Client, taskQueue: string, row: BridgeRow, organizationName: string): Promise<void> {
+  const input: BridgeWorkflowInput = {
+    bridgeId: row.id,
+    organizationId: row.organizationId,
+    provider: row.provider,
+    schedule: scheduleOf(row),
+    status: { state: row.state, consecutiveFailures: row.consecutiveFailures, nextSyncAt: row.nextSyncAt?.toISOString() ?? null, lastError: row.lastError },
+  }
+  await client.workflow.start<typeof bridgeWorkflow>('bridgeWorkflow', {
+    taskQueue,
+    workflowId: bridgeWorkflowId(row.id),
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: BRIDGE_ID, value: row.id },
+      { key: ORGANIZATION_ID, value: row.organizationId },
+      { key: BRIDGE_PROVIDER, value: row.provider },
+      { key: BRIDGE_STATE, value: row.state },
+    ],
+    memo: { organization: organizationName, organizationId: row.organizationId, provider: row.provider },
+  })
+}
+
+/** On worker start: every bridge gets its workflow (one created while Temporal was away, or terminated by hand). */
+export async function ensureBridgeWorkflows(client: Client, sql: Sql, taskQueue: string): Promise<number> {
+  const rows = await sql<(BridgeRow & { organizationName: string })[]>`
+    select b.*, o.name as organization_name from bridges b join organizations o on o.id = b.organization_id`
+  for (const row of rows) await startBridgeWorkflow(client, taskQueue, row, row.organizationName)
+  return rows.length
+}
+
+export function scheduleOf(row: Pick<BridgeRow, 'intervalSeconds' | 'retry'>): Schedule {
+  return { intervalSeconds: row.intervalSeconds, retry: row.retry }
+}
+
+/** Runs `fn` on the bridge's workflow; a workflow gone (terminated by hand) is restarted from the row first. */
+export async function onWorkflow<T>(deps: BridgeDeps, row: BridgeRow, fn: (handle: WorkflowHandle<typeof bridgeWorkflow>) => Promise<T>): Promise<T> {
+  const client = temporalClient(deps)
+  const handle = client.workflow.getHandle<typeof bridgeWorkflow>(bridgeWorkflowId(row.id))
+  try {
+    try {
+      return await fn(handle)
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e
+      const org = await getOrganization(deps.sql, row.organizationId)
+      await startBridgeWorkflow(client, deps.config.TEMPORAL_TASK_QUEUE, row, org.name)
+      return await fn(handle)
+    }
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError) throw new ApiError(409, 'conflict', e.cause?.message ?? e.message)
+    throw e instanceof ApiError ? e : unavailable(e)
+  }
+}
+
+export function temporalClient(deps: BridgeDeps): Client {
+  if (!deps.temporal) throw new ApiError(503, 'temporal_unavailable', 'this server has no Temporal connection: set TEMPORAL_ADDRESS')
+  return deps.temporal.client
+}
+
+export function unavailable(e: unknown): ApiError {
+  return new ApiError(503, 'temporal_unavailable', `Temporal did not answer: ${firstLine(e)}; check TEMPORAL_ADDRESS and that the server is running`)
+}
