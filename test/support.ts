@@ -48,7 +48,11 @@ export async function call(app: { handle(r: Request): Promise<Response> }, metho
     body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
     headers['content-type'] ??= 'application/json'
   }
-  const res = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }))
+  return reply(await app.handle(new Request(`http://localhost${path}`, { method, headers, body })))
+}
+
+/** A response with its body parsed as JSON when it is JSON, else kept as text. */
+export async function reply(res: Response): Promise<Reply> {
   const text = await res.text()
   let parsed: unknown = text
   try {

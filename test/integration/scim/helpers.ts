@@ -2,7 +2,7 @@
 // tests can flush it), a fresh tenant, and a client that speaks application/scim+json.
 import { AuditBuffer } from '../../../server/audit'
 import { createLog } from '../../../server/log'
-import { migratedSql, newOrg, testApp, type Reply } from '../../support'
+import { migratedSql, newOrg, reply, testApp, type Reply } from '../../support'
 
 export const BASE = '/api/connect/v1/scim/2.0'
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -36,13 +36,7 @@ export function client(app: Handle, token: string | null): Send {
       payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body)
       if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/scim+json'
     }
-    const res = await app.handle(new Request(`http://localhost${BASE}${path}`, { method, headers: h, body: payload }))
-    const text = await res.text()
-    let parsed: unknown = text
-    try {
-      parsed = text ? JSON.parse(text) : null
-    } catch {}
-    return { status: res.status, headers: res.headers, body: parsed }
+    return reply(await app.handle(new Request(`http://localhost${BASE}${path}`, { method, headers: h, body: payload })))
   }
 }
 
