@@ -1,6 +1,7 @@
 // Organizations and their SCIM configuration (one per organization).
 import type { Tx } from '../db/client'
 import { ApiError } from '../http'
+import { TOKEN_CHANNEL, tokensChanged } from '../scim/auth'
 import { hashToken, newToken } from '../scim/token'
 
 export type Organization = { id: string; name: string; createdAt: Date }
@@ -28,11 +29,17 @@ export type ScimConfiguration = { id: string; organizationId: string; createdAt:
 
 export async function createScimConfiguration(sql: Tx, orgId: string): Promise<ScimConfiguration & { token: string }> {
   const token = newToken()
+  // Every token change notifies in the same statement (so at its commit): SCIM
+  // processes drop their cached token lookups for the organization (server/scim/auth.ts).
   const [row] = await sql<ScimConfiguration[]>`
-    insert into scim_configurations (organization_id, token_hash) values (${orgId}, ${hashToken(token)})
-    on conflict (organization_id) do nothing
-    returning id, organization_id, created_at, rotated_at`
+    with c as (
+      insert into scim_configurations (organization_id, token_hash) values (${orgId}, ${hashToken(token)})
+      on conflict (organization_id) do nothing
+      returning id, organization_id, created_at, rotated_at
+    )
+    select c.id, c.organization_id, c.created_at, c.rotated_at from c, lateral (select pg_notify(${TOKEN_CHANNEL}, ${orgId}::text)) n`
   if (!row) throw new ApiError(409, 'conflict', 'this organization already has a SCIM configuration: rotate its token or delete it first')
+  tokensChanged(sql, orgId)
   return { ...row, token }
 }
 
@@ -47,13 +54,20 @@ export async function getScimConfiguration(sql: Tx, orgId: string): Promise<Scim
 export async function rotateScimToken(sql: Tx, orgId: string): Promise<{ token: string; rotatedAt: Date }> {
   const token = newToken()
   const [row] = await sql<{ rotatedAt: Date }[]>`
-    update scim_configurations set token_hash = ${hashToken(token)}, rotated_at = now()
-    where organization_id = ${orgId} returning rotated_at`
+    with c as (
+      update scim_configurations set token_hash = ${hashToken(token)}, rotated_at = now()
+      where organization_id = ${orgId} returning rotated_at
+    )
+    select c.rotated_at from c, lateral (select pg_notify(${TOKEN_CHANNEL}, ${orgId}::text)) n`
   if (!row) throw new ApiError(404, 'not_found', 'this organization has no SCIM configuration: create one first')
+  tokensChanged(sql, orgId)
   return { token, rotatedAt: row.rotatedAt }
 }
 
 export async function deleteScimConfiguration(sql: Tx, orgId: string): Promise<void> {
-  const rows = await sql`delete from scim_configurations where organization_id = ${orgId} returning id`
+  const rows = await sql`
+    with c as (delete from scim_configurations where organization_id = ${orgId} returning id)
+    select c.id from c, lateral (select pg_notify(${TOKEN_CHANNEL}, ${orgId}::text)) n`
   if (!rows.length) throw new ApiError(404, 'not_found', 'this organization has no SCIM configuration')
+  tokensChanged(sql, orgId)
 }

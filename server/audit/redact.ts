@@ -83,11 +83,39 @@ export function serializeBody(body: unknown, maxBytes: number): string | null {
   let text: string
   if (typeof body === 'string') {
     const parsed = parseJson(body)
-    text = parsed === undefined ? redactText(body) : JSON.stringify(redactValue(parsed))
+    text = parsed === undefined ? redactText(body) : (plainJson(parsed) ?? JSON.stringify(redactValue(parsed)))
   } else {
-    text = JSON.stringify(redactValue(body)) ?? String(body)
+    text = plainJson(body) ?? JSON.stringify(redactValue(body)) ?? String(body)
   }
   return capText(text, maxBytes)
+}
+
+/**
+ * The fast path: the JSON text of a value that redactValue would return unchanged,
+ * else undefined. That is a value no deeper than MAX_DEPTH whose text has none of the
+ * words every secret key, secret PATCH path and text rule needs (MAY_HOLD_SECRET):
+ * JSON.stringify writes keys and strings out literally, so a secret cannot hide from
+ * the scan. Most bodies take it and skip redactValue's deep copy.
+ */
+function plainJson(value: unknown): string | undefined {
+  if (deeperThan(value, 0)) return undefined
+  const text = JSON.stringify(value) as string | undefined
+  return text !== undefined && !MAY_HOLD_SECRET.test(text) ? text : undefined
+}
+
+/** Whether redactValue would cut the value at MAX_DEPTH (same depth accounting, no copy). */
+function deeperThan(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return false
+  if (depth >= MAX_DEPTH) return true
+  if (Array.isArray(value)) {
+    for (const item of value) if (deeperThan(item, depth + 1)) return true
+    return false
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return deeperThan((value as { toJSON(): unknown }).toJSON(), depth)
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && deeperThan((value as Record<string, unknown>)[key], depth + 1)) return true
+  }
+  return false
 }
 
 function parseJson(text: string): unknown {

@@ -3,7 +3,25 @@
 // hash up (an index lookup on a digest reveals nothing about the secret through
 // timing: there is no plaintext comparison to be early-exited). A rotated or deleted
 // configuration's old hash is gone, so its token fails from the next request on.
-import type { Tx } from '../db/client'
+//
+// Hits are cached per pool (one pool per process): hash -> tenant, at most MAX_ENTRIES,
+// oldest evicted first. Misses are never cached, so unknown tokens cannot fill memory.
+// The cache is kept honest by Postgres LISTEN/NOTIFY: every change of a token runs
+// `pg_notify('scim_tokens', orgId)` in its own statement (server/admin/organizations.ts)
+// and each process clears that organization's entries when the notification arrives.
+// - In the process that made the change, tokensChanged() clears them synchronously
+//   once the statement has returned, so the next request there already fails. (Inside a
+//   caller's sql.begin that is before the commit; a lookup racing it may re-cache the
+//   old row until the NOTIFY, delivered at the commit, clears it.)
+// - In other processes the old token keeps working from the commit until the
+//   notification is read from the listen socket: one localhost round trip, in practice
+//   well under a millisecond to a few ms (the test allows 200 ms).
+// - While the listen connection is not established (before the first LISTEN, or
+//   after it dropped until porsager re-listens) the cache is bypassed and cleared, so
+//   a notification missed meanwhile cannot leave a stale entry behind.
+// - A lookup that overlaps a notification does not fill the cache (generation check):
+//   it may have read the row as it was before the commit.
+import type { Sql, Tx } from '../db/client'
 import { bearer } from '../http'
 import { ScimHttpError } from './reply'
 import { hashToken } from './token'
@@ -14,18 +32,97 @@ export interface Tenant {
 }
 
 const CHALLENGE = 'Bearer realm="scim"'
+export const TOKEN_CHANNEL = 'scim_tokens'
+const MAX_ENTRIES = 10_000
+
+class TokenCache {
+  private readonly entries = new Map<string, Tenant>()
+  listening = false
+  generation = 0
+  /** Whether the listen pool's onclose has been wrapped (once per cache). */
+  watched = false
+
+  get(hash: string): Tenant | undefined {
+    return this.listening ? this.entries.get(hash) : undefined
+  }
+
+  set(hash: string, tenant: Tenant, generation: number): void {
+    if (!this.listening || generation !== this.generation) return
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!)
+    this.entries.set(hash, tenant)
+  }
+
+  /** One organization's entries, or all of them. */
+  forget(orgId?: string): void {
+    this.generation++
+    if (orgId === undefined) return this.entries.clear()
+    for (const [hash, t] of this.entries) if (t.organizationId === orgId) this.entries.delete(hash)
+  }
+}
+
+// Keyed by the pool's options object, which a pool shares with its transactions.
+const caches = new WeakMap<object, TokenCache>()
+
+function cacheFor(sql: Tx): TokenCache | undefined {
+  const pool = sql as Sql
+  if (typeof pool.listen !== 'function') return undefined
+  let cache = caches.get(pool.options)
+  if (!cache) {
+    const c = (cache = new TokenCache())
+    caches.set(pool.options, c)
+    pool
+      .listen(TOKEN_CHANNEL, (orgId) => c.forget(orgId || undefined), () => {
+        c.forget()
+        c.listening = true
+        watchClose(pool, c)
+      })
+      .catch(() => {
+        c.listening = false // stays bypassed; porsager retries on its own reconnects
+      })
+  }
+  return cache
+}
+
+/**
+ * porsager re-LISTENs after its listen connection drops and calls onlisten again, but
+ * has no hook for the drop itself: wrap the listen pool's onclose (read at call time)
+ * to stop serving from the cache until then.
+ */
+function watchClose(pool: Sql, c: TokenCache): void {
+  const listenPool = (pool.listen as unknown as { sql?: { options: { onclose?: (id: number) => void } } }).sql
+  if (!listenPool || c.watched) return
+  c.watched = true
+  const previous = listenPool.options.onclose
+  listenPool.options.onclose = (id) => {
+    c.listening = false
+    c.forget()
+    previous?.(id)
+  }
+}
+
+/** Called after a token change has been committed by this process (see the header). */
+export function tokensChanged(sql: Tx, orgId: string): void {
+  caches.get((sql as Sql).options)?.forget(orgId)
+}
 
 export async function authenticate(sql: Tx, authorization: string | null): Promise<Tenant> {
   const token = bearer(authorization)
   if (!token) {
     throw new ScimHttpError(401, undefined, 'send the SCIM token as "Authorization: Bearer <token>"', { 'www-authenticate': CHALLENGE })
   }
+  const hash = hashToken(token)
+  const cache = cacheFor(sql)
+  const key = hash.toString('hex')
+  const hit = cache?.get(key)
+  if (hit) return hit
+  const generation = cache?.generation ?? 0
   const [row] = await sql<Tenant[]>`
-    select organization_id, id as configuration_id from scim_configurations where token_hash = ${hashToken(token)}`
+    select organization_id, id as configuration_id from scim_configurations where token_hash = ${hash}`
   if (!row) {
     throw new ScimHttpError(401, undefined, 'the bearer token is not valid (unknown, rotated or revoked)', {
       'www-authenticate': `${CHALLENGE}, error="invalid_token"`,
     })
   }
+  cache?.set(key, { organizationId: row.organizationId, configurationId: row.configurationId }, generation)
   return row
 }

@@ -9,27 +9,38 @@ import type { ResourceType } from './schema/types'
 import { isObject, type ScimObject } from './schema/validate'
 import { LIST_RESPONSE } from './list'
 
-/** Which references each resource type carries, and what they point at. */
-const REFERENCES: Record<ResourceType['id'], { get(r: ScimObject): unknown; target: ResourceType }[]> = {
-  User: [
-    { get: (r) => r.groups, target: GROUP },
-    { get: (r) => (isObject(r[ENTERPRISE_SCHEMA]) ? r[ENTERPRISE_SCHEMA].manager : undefined), target: USER },
-  ],
-  Group: [{ get: (r) => r.members, target: USER }],
-}
-
 export function locationOf(base: string, rt: ResourceType, id: string): string {
   return `${base}${rt.endpoint}/${id}`
 }
 
-/** The full resource: references resolved to URLs and `meta` added. */
+/** Which references each resource type carries: where they sit, what they point at. */
+const REFERENCE_PATHS: Record<ResourceType['id'], { at: string; inside?: string; target: ResourceType }[]> = {
+  User: [
+    { at: 'groups', target: GROUP },
+    { at: 'manager', inside: ENTERPRISE_SCHEMA, target: USER },
+  ],
+  Group: [{ at: 'members', target: USER }],
+}
+
+/**
+ * The full resource: references resolved to URLs and `meta` added. The stored object is
+ * never mutated: the result is a shallow copy in which only the objects that gain a
+ * `$ref` (and their parents) are copied; everything else is shared with `s.resource`.
+ */
 export function render(rt: ResourceType, s: Stored, base: string): ScimObject {
-  const resource = structuredClone(s.resource)
-  for (const ref of REFERENCES[rt.id]) {
-    const v = ref.get(resource)
-    for (const item of Array.isArray(v) ? v : [v]) {
-      if (isObject(item) && typeof item.value === 'string') item.$ref = locationOf(base, ref.target, item.value)
+  const resource: ScimObject = { ...s.resource }
+  for (const ref of REFERENCE_PATHS[rt.id]) {
+    let owner = resource
+    if (ref.inside) {
+      const ext = resource[ref.inside]
+      if (!isObject(ext)) continue
+      owner = resource[ref.inside] = { ...ext }
     }
+    const link = (item: unknown) =>
+      isObject(item) && typeof item.value === 'string' ? { ...item, $ref: locationOf(base, ref.target, item.value) } : item
+    const v = owner[ref.at]
+    if (Array.isArray(v)) owner[ref.at] = v.map(link)
+    else if (v !== undefined) owner[ref.at] = link(v)
   }
   resource.meta = {
     resourceType: rt.id,

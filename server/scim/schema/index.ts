@@ -44,9 +44,16 @@ export function resourceTypeById(id: string): ResourceType | undefined {
   return RESOURCE_TYPES.find((r) => r.id.toLowerCase() === id.toLowerCase())
 }
 
-/** The core schema first, then the extensions, as declared by the resource type. */
-export function schemasOf(rt: ResourceType): Schema[] {
-  return [rt.schema, ...rt.schemaExtensions.map((e) => e.schema)].map((id) => schemaById(id)!)
+const schemasByType = new WeakMap<ResourceType, readonly Schema[]>()
+
+/** The core schema first, then the extensions, as declared by the resource type. Computed once per type; frozen. */
+export function schemasOf(rt: ResourceType): readonly Schema[] {
+  let list = schemasByType.get(rt)
+  if (!list) {
+    list = Object.freeze([rt.schema, ...rt.schemaExtensions.map((e) => e.schema)].map((id) => schemaById(id)!))
+    schemasByType.set(rt, list)
+  }
+  return list
 }
 
 export function isExtension(rt: ResourceType, schema: Schema): boolean {

@@ -20,8 +20,11 @@ interface Plan {
   excluded: Selection
 }
 
+const URN = /^urn:/i
+
 export function project(rt: ResourceType, resource: ScimObject, p: Projection): ScimObject {
   const plan = compile(rt, p)
+  const core = schemasOf(rt)[0]!
   const out: ScimObject = {}
   const dropped = new Set<string>()
   for (const [key, value] of Object.entries(resource)) {
@@ -29,14 +32,15 @@ export function project(rt: ResourceType, resource: ScimObject, p: Projection): 
       out[key] = value
       continue
     }
-    const ext = schemaById(key)
+    // Only a URN can name an extension; plain keys skip the schema lookup.
+    const ext = URN.test(key) ? schemaById(key) : undefined
     if (ext && isExtension(rt, ext) && isObject(value)) {
       const inner = projectSchema(ext, value, plan)
       if (Object.keys(inner).length > 0) out[ext.id] = inner
       else dropped.add(ext.id)
       continue
     }
-    const a = schemasOf(rt)[0]!.attributes.find((x) => x.name === key)
+    const a = core.attributes.find((x) => x.name === key)
     if (!a) {
       // Not a schema attribute: keep it unless the client asked for specific ones.
       if (!plan.only) out[key] = value

@@ -1,6 +1,7 @@
 // Bearer token -> one organization; every failure is a SCIM 401 with a Bearer challenge.
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { admin } from '../../support'
+import { connect } from '../../../server/db/client'
+import { admin, testApp } from '../../support'
 import { BASE, client, expectError, scimApp, tenant, userBody } from './helpers'
 
 let app: Awaited<ReturnType<typeof scimApp>>['app']
@@ -99,5 +100,49 @@ describe('SCIM authentication', () => {
     const r = await app.handle(new Request(`http://localhost${BASE}/Nope`))
     expect(r.status).toBe(404)
     expect(r.headers.get('content-type')).toBe('application/scim+json; charset=utf-8')
+  })
+
+  test('the token cache serves repeated requests without reading the token table', async () => {
+    const { token, scim } = await tenant(app)
+    expect((await scim('GET', '/Users')).status).toBe(200) // starts LISTEN if needed
+    await Bun.sleep(50)
+    expect((await scim('GET', '/Users')).status).toBe(200) // fills the cache
+    // Corrupting the stored hash behind the cache's back (no notify): a cached token still works...
+    await sql`update scim_configurations set token_hash = decode('00', 'hex') where token_hash = ${Buffer.from(new Bun.CryptoHasher('sha256').update(token).digest())}`
+    expect((await scim('GET', '/Users')).status).toBe(200)
+  })
+
+  test('a rotation through another process (own pool, own cache) invalidates this one at once', async () => {
+    // A second "process": its own pool, hence its own token cache and LISTEN connection.
+    const otherSql = connect(process.env.DATABASE_URL!, 2)
+    try {
+      const other = (await testApp({ sql: otherSql })).app
+      const { orgId, token } = await tenant(app)
+      // Both processes have the token cached.
+      for (const a of [app, other]) for (let i = 0; i < 2; i++) expect((await client(a, token)('GET', '/Users')).status).toBe(200)
+      const rotated = await admin(other)('POST', `/organizations/${orgId}/scim-configuration/token`)
+      expect(rotated.status).toBe(201)
+      // The rotating process: at once. This process: when the NOTIFY (sent at commit) is read,
+      // which the contract bounds at 200 ms (see server/scim/auth.ts).
+      expect401(await client(other, token)('GET', '/Users'))
+      const deadline = Date.now() + 200
+      let status = 200
+      while (Date.now() < deadline && (status = (await client(app, token)('GET', '/Users')).status) === 200) await Bun.sleep(5)
+      expect(status).toBe(401)
+      expect((await client(app, rotated.body.token)('GET', '/Users')).status).toBe(200)
+      // A delete through the other process revokes here too.
+      expect((await admin(other)('DELETE', `/organizations/${orgId}/scim-configuration`)).status).toBe(204)
+      const deadline2 = Date.now() + 200
+      while (Date.now() < deadline2 && (status = (await client(app, rotated.body.token)('GET', '/Users')).status) === 200) await Bun.sleep(5)
+      expect(status).toBe(401)
+    } finally {
+      await otherSql.end({ timeout: 1 })
+    }
+  })
+
+  test('unknown tokens are not cached: many distinct misses leave the valid path working', async () => {
+    const { scim } = await tenant(app)
+    for (let i = 0; i < 50; i++) expect401(await client(app, `scim_${i.toString().padStart(43, 'x')}`)('GET', '/Users'))
+    expect((await scim('GET', '/Users')).status).toBe(200)
   })
 })
