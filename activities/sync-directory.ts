@@ -1,5 +1,6 @@
 // One sync of a directory, in ONE transaction. Pages stream through (one in memory at a
-// time): match, plan, apply the updates, stage the creates. Deactivations and creates
+// time): match, plan, apply the updates, stage the creates; what the planner must remember
+// across pages waits in Postgres too (sync-context.ts). Deactivations and creates
 // wait for the end, when the whole directory has been seen and the mass-deactivation
 // guard can judge; if it refuses, or the attempt is cancelled or its worker dies, the
 // transaction rolls back and the sync has changed nothing. A retried attempt therefore
@@ -13,6 +14,7 @@ import {
 import type { BridgeRef, RunCounts } from './bridge-state'
 import type { Connector, DirectoryUser } from './connectors'
 import { type Conflict, createPlanContext, guardDeactivations, matchKeys, planDeactivations, planPage, type PlanContext, type StoredUser } from './reconcile/plan'
+import { beginContext, contextFor } from './sync-context'
 
 export class DeactivationRefused extends Error {
   override readonly name = 'DeactivationRefused'
@@ -42,6 +44,7 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
     // one, scan a small one): no generic plan, whose parameter arrays are also never hashed.
     await tx`set local plan_cache_mode = force_custom_plan`
     await beginStaging(tx)
+    await beginContext(tx)
     const ctx = createPlanContext(bridgeId, target.excludedEmails)
     const counts: RunCounts = { created: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, conflicts: 0, conflictSamples: [] }
     const held: { id: string; userName: string }[] = []
@@ -58,15 +61,20 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
     // This bridge's active users before the sync (adopted ones included; creates are still
     // staged): the guard's base, and those the directory no longer lists. Read in chunks.
     let activeManaged = 0
-    await loadActiveManaged(tx, org, bridgeId).cursor(MANAGED_CHUNK, (managed) => {
+    for (let after: string | null = null; ;) {
+      const managed = await loadActiveManaged(tx, org, bridgeId, after, MANAGED_CHUNK)
+      if (!managed.length) break
       activeManaged += managed.length
-      const missing = new Set(planDeactivations(ctx, managed))
+      const seen = managed.flatMap((u) => (u.externalId === null ? [] : [u.externalId]))
+      const { ctx: known } = await contextFor(tx, ctx, { seen, claimed: managed.map((u) => u.id), taken: [] })
+      const missing = new Set(planDeactivations(known, managed))
       held.push(...managed.filter((u) => missing.has(u.id)))
-    })
+      after = managed[managed.length - 1]!.id
+    }
     const refusal = guardDeactivations({ activeManaged, toDeactivate: held.length, maxRatio: target.maxDeactivationRatio })
     if (refusal) throw new DeactivationRefused(refusal)
 
-    const { created, taken } = await createStagedUsers(tx, org, bridgeId)
+    const { created, taken } = await createStagedUsers(tx)
     counts.created = created
     // A userName taken since it was planned (a concurrent SCIM create) is a conflict, not an error.
     addConflicts(counts, taken.map((u) => ({ externalId: u.externalId, userName: u.userName, reason: 'user-name-taken' })))
@@ -78,12 +86,15 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
 }
 
 /** Plans one page against the stored users it may match; applies its updates, stages its creates, returns its deactivations. */
-async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], ctx: PlanContext, counts: RunCounts) {
+async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], base: PlanContext, counts: RunCounts) {
   const { organizationId: org, bridgeId } = target
   const stored = await loadCandidates(tx, target, users)
+  const keys = { seen: users.map((u) => u.externalId), claimed: stored.map((u) => u.id), taken: users.map((u) => u.userName.toLowerCase()) }
+  const { ctx, record } = await contextFor(tx, base, keys)
   const plan = planPage(users, stored, ctx)
+  await record()
   const userName = new Map(stored.map((u) => [u.id, u.userName]))
-  await stageCreates(tx, plan.create)
+  await stageCreates(tx, org, bridgeId, plan.create)
   counts.updated += await updateUsers(tx, org, bridgeId, plan.update.map((u) => ({ ...u, userName: userName.get(u.id)! })))
   counts.unchanged += plan.unchanged
   counts.excluded += plan.excluded

@@ -6,6 +6,7 @@
 import type { DirectoryUser } from '../../activities/connectors/types'
 import type { StoredUser, UserUpdate } from '../../activities/reconcile/plan'
 import { type AuditEvent, insertEvents } from '../audit'
+import { toRow } from '../audit/writer'
 import type { Tx } from '../db/client'
 import { ENTERPRISE_SCHEMA } from '../scim/schema'
 import type { ScimObject } from '../scim/schema/validate'
@@ -76,11 +77,17 @@ export function loadStoredForMatch(
         or email = any(${keys.emails}::text[]))`
 }
 
-/** This bridge's active users: the candidates for deactivation once the whole directory was seen. */
-export function loadActiveManaged(sql: Tx, orgId: string, bridgeId: string) {
+/**
+ * This bridge's active users: the candidates for deactivation once the whole directory was
+ * seen. A chunk at a time, by id after `after` (a plain query, not a cursor: the caller
+ * queries between chunks on the same transaction).
+ */
+export function loadActiveManaged(sql: Tx, orgId: string, bridgeId: string, after: string | null, limit: number) {
   return sql<{ id: string; externalId: string | null; userName: string; active: boolean }[]>`
     select id, external_id, user_name, active from users
-    where organization_id = ${orgId} and bridge_id = ${bridgeId} and source = 'bridge' and active`
+    where organization_id = ${orgId} and bridge_id = ${bridgeId} and source = 'bridge' and active
+      ${after === null ? sql`` : sql`and id > ${after}`}
+    order by id limit ${limit}`
 }
 
 /**
@@ -88,44 +95,57 @@ export function loadActiveManaged(sql: Tx, orgId: string, bridgeId: string) {
  * reads `users` page after page; rows inserted there by the same transaction are invisible
  * to the planner's statistics, so a new organization filling up would be scanned whole for
  * every page (quadratic). Staged, the creates leave `users` as the statistics know it.
+ * They are staged as the rows they will be (the user, its id drawn here, and its audit
+ * event), so creating them is one statement and no user comes back through the worker.
  */
 export async function beginStaging(sql: Tx): Promise<void> {
-  await sql`create temporary table bridge_sync_creates (seq serial primary key, directory_user jsonb not null) on commit drop`
+  await sql`create temporary table bridge_sync_creates (seq serial primary key, user_row jsonb not null, event_row jsonb not null) on commit drop`
 }
 
-export async function stageCreates(sql: Tx, users: DirectoryUser[]): Promise<void> {
-  if (users.length) await sql`insert into bridge_sync_creates (directory_user) select jsonb_array_elements(${JSON.stringify(users)}::text::jsonb)`
+export async function stageCreates(sql: Tx, orgId: string, bridgeId: string, users: DirectoryUser[]): Promise<void> {
+  if (!users.length) return
+  const staged = users.map((u) => {
+    const row = createRow(orgId, bridgeId, u)
+    return { user_row: row, event_row: eventRow(orgId, bridgeId, { id: row.id, userName: u.userName, status: 201, method: 'POST', body: u }) }
+  })
+  await sql`
+    insert into bridge_sync_creates (user_row, event_row)
+    select user_row, event_row from jsonb_to_recordset(${JSON.stringify(staged)}::text::jsonb) as s (user_row jsonb, event_row jsonb)`
 }
 
-const CREATE_CHUNK = 1000
+/** The users row of a created directory user. */
+function createRow(orgId: string, bridgeId: string, user: DirectoryUser) {
+  return { ...userColumns(toResource(user)), ...columnsOf(user), id: crypto.randomUUID(), organization_id: orgId, source: 'bridge', bridge_id: bridgeId }
+}
+
+// The mappings give every column whatever the values: the columns of any row are those of all.
+const NO_ID = '00000000-0000-0000-0000-000000000000'
+const SAMPLE: DirectoryUser = {
+  externalId: '', userName: '', email: null, givenName: null, familyName: null, displayName: null, active: true,
+  title: null, department: null, employeeNumber: null, managerExternalId: null,
+}
+const CREATE_COLUMNS = Object.keys(createRow(NO_ID, NO_ID, SAMPLE))
+const EVENT_COLUMNS = Object.keys(eventRow(NO_ID, NO_ID, { id: NO_ID, userName: '', status: 201, method: 'POST', body: null }))
 
 /**
- * Creates the staged users as this bridge's, a chunk at a time: one jsonb parameter per
- * chunk, spread over the columns by jsonb_populate_recordset (binding 40 parameters a row
- * costs more than the insert). A userName taken meanwhile (a concurrent SCIM create) is
- * skipped: `taken` lists those.
+ * Creates the staged users as this bridge's, and records their events, in one statement
+ * (jsonb_populate_record spreads each staged row over the columns). A userName taken
+ * meanwhile (a concurrent SCIM create) is skipped, with its event: `taken` lists those.
  */
-export async function createStagedUsers(sql: Tx, orgId: string, bridgeId: string) {
-  let created = 0
-  const taken: DirectoryUser[] = []
-  for (;;) {
-    const chunk = await sql<{ directoryUser: DirectoryUser }[]>`
-      delete from bridge_sync_creates where seq in (select seq from bridge_sync_creates order by seq limit ${CREATE_CHUNK})
-      returning directory_user`
-    if (!chunk.length) return { created, taken }
-    const users = chunk.map((c) => c.directoryUser)
-    const rows = users.map((u) => ({ ...userColumns(toResource(u)), ...columnsOf(u), organization_id: orgId, source: 'bridge', bridge_id: bridgeId }))
-    const columns = Object.keys(rows[0]!)
-    const inserted = await sql<{ id: string; userName: string; externalId: string }[]>`
-      insert into users (${sql(columns)})
-      select ${sql(columns)} from jsonb_populate_recordset(null::users, ${JSON.stringify(rows)}::text::jsonb)
-      on conflict do nothing returning id, user_name, external_id`
-    const byExternalId = new Map(users.map((u) => [u.externalId, u]))
-    await audit(sql, orgId, bridgeId, inserted.map((c) => ({ id: c.id, userName: c.userName, status: 201, method: 'POST', body: byExternalId.get(c.externalId) })))
-    const done = new Set(inserted.map((c) => c.externalId))
-    taken.push(...users.filter((u) => !done.has(u.externalId)))
-    created += inserted.length
-  }
+export async function createStagedUsers(sql: Tx) {
+  // "as (insert": the helpers read the text before them, and "as (" on its own line would make them rows.
+  const [result] = await sql<{ created: number; taken: { externalId: string; userName: string }[] }[]>`
+    with inserted as (insert into users (${sql(CREATE_COLUMNS)})
+      select ${sql(CREATE_COLUMNS)} from bridge_sync_creates s, jsonb_populate_record(null::users, s.user_row) order by s.seq
+      on conflict do nothing returning id
+    ), audited as (insert into scim_events (${sql(EVENT_COLUMNS)})
+      select ${sql(EVENT_COLUMNS)} from bridge_sync_creates s, jsonb_populate_record(null::scim_events, s.event_row)
+      where user_id in (select id from inserted) order by s.seq
+    )
+    select (select count(*) from inserted)::int as created, coalesce((
+      select jsonb_agg(jsonb_build_object('externalId', user_row->>'external_id', 'userName', user_row->>'user_name') order by seq)
+      from bridge_sync_creates s where not exists (select from inserted where id = (s.user_row->>'id')::uuid)), '[]') as taken`
+  return result!
 }
 
 const UPDATABLE = [...new Set(Object.values(FIELD_COLUMNS).flat())]
@@ -181,10 +201,20 @@ export async function resolveManagers(sql: Tx, orgId: string, bridgeId: string):
 
 type Change = { id: string; userName: string; status: number; method: string; body: unknown }
 
-function audit(sql: Tx, organizationId: string, bridgeId: string, changes: Change[]): Promise<void> {
-  const events: AuditEvent[] = changes.map((c) => ({
+function toEvent(organizationId: string, bridgeId: string, c: Change): AuditEvent {
+  return {
     organizationId, bridgeId, source: 'bridge', method: c.method, path: `/bridges/${bridgeId}/users/${c.id}`,
     status: c.status, requestBody: c.body, userId: c.id, userName: c.userName,
-  }))
-  return insertEvents(sql, events)
+  }
+}
+
+function audit(sql: Tx, organizationId: string, bridgeId: string, changes: Change[]): Promise<void> {
+  return insertEvents(sql, changes.map((c) => toEvent(organizationId, bridgeId, c)))
+}
+
+/** A scim_events row (snake_case keys, for jsonb_populate_record), redacted and checked as insertEvents does. */
+function eventRow(organizationId: string, bridgeId: string, c: Change): Record<string, unknown> {
+  const row: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(toRow(toEvent(organizationId, bridgeId, c)))) row[key.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)] = value
+  return row
 }

@@ -1,0 +1,87 @@
+// The worker's workflow bundle, built by webpack in a CHILD process: bundling in the
+// worker itself costs it ~150 MB of peak RSS (and webpack's heap stays behind). The
+// bundle is cached by the content of workflows/ and the SDK's version, in
+// .cache/workflow-bundle/<hash>.js (else the OS temp dir when the checkout is read-only),
+// so only the first worker after a change pays the few seconds of the build.
+// `bun server/workflow-bundle.ts [out.js]` builds it ahead of time (an image build step).
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const ROOT = join(import.meta.dir, '..')
+const WORKFLOWS = join(ROOT, 'workflows')
+/** What a bundle depends on besides workflows/: the SDK parts that shape it, and this file (its options). */
+const INPUTS = ['@temporalio/workflow', '@temporalio/worker', '@temporalio/common'].map((p) => Bun.resolveSync(`${p}/package.json`, ROOT))
+const STALE_AFTER_MS = 3600_000
+
+/** Workflows change rarely; keep one build per process and content. */
+const builds = new Map<string, Promise<void>>()
+
+export async function prepareWorkflowBundle(): Promise<{ code: string; path: string }> {
+  const path = join(cacheDir(), `${sourceHash()}.js`)
+  const read = () => ({ code: readFileSync(path, 'utf8'), path })
+  try {
+    return read()
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+  }
+  if (!builds.has(path)) builds.set(path, build(path).finally(() => builds.delete(path)))
+  await builds.get(path)
+  return read()
+}
+
+async function build(path: string): Promise<void> {
+  const child = Bun.spawn([process.execPath, import.meta.path, path], { cwd: ROOT, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' })
+  const [exitCode, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()])
+  if (exitCode !== 0) throw new Error(`workflow bundle: webpack failed on workflows/index.ts: ${stderr.trim().split('\n').pop() || `exit code ${exitCode}`}`)
+  prune(path)
+}
+
+function sourceHash(): string {
+  const hash = new Bun.CryptoHasher('sha256')
+  const files = readdirSync(WORKFLOWS, { recursive: true }).map(String).sort().map((f) => join(WORKFLOWS, f))
+  for (const file of [...files.filter((f) => statSync(f).isFile()), ...INPUTS, import.meta.path]) {
+    hash.update(`${file.slice(ROOT.length)}\0`)
+    hash.update(readFileSync(file))
+  }
+  return hash.digest('hex').slice(0, 24)
+}
+
+function cacheDir(): string {
+  const candidates = [join(ROOT, '.cache/workflow-bundle'), join(tmpdir(), `scim-bridge-workflow-bundle-${process.getuid?.() ?? 0}`)]
+  for (const dir of candidates) {
+    try {
+      mkdirSync(dir, { recursive: true })
+      accessSync(dir, constants.W_OK)
+      return dir
+    } catch {}
+  }
+  throw new Error(`workflow bundle: no writable cache directory (tried ${candidates.join(', ')})`)
+}
+
+/** Old bundles and the leftovers of killed builds go; a build started within the hour may still be running. */
+function prune(keep: string): void {
+  const dir = join(keep, '..')
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name)
+    try {
+      if (file !== keep && Date.now() - statSync(file).mtimeMs > STALE_AFTER_MS) rmSync(file, { force: true })
+    } catch {}
+  }
+}
+
+if (import.meta.main) {
+  try {
+    const out = process.argv[2] ?? join(cacheDir(), `${sourceHash()}.js`)
+    const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker')
+    const { code } = await bundleWorkflowCode({ workflowsPath: join(WORKFLOWS, 'index.ts'), logger: new DefaultLogger('ERROR') })
+    // Concurrent builds of the same sources write the same bytes: rename makes each one whole.
+    const tmp = `${out}.${process.pid}.tmp`
+    writeFileSync(tmp, code)
+    renameSync(tmp, out)
+    if (!process.argv[2]) console.log(out)
+  } catch (e) {
+    console.error(String((e as Error)?.message ?? e).replace(/\s+/g, ' '))
+    process.exit(1)
+  }
+}
