@@ -17,3 +17,15 @@ export type Filter =
   | { op: 'valuePath'; path: AttrPath; filter: Filter }
 
 export const COMPARE_OPS: readonly CompareOp[] = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']
+
+/** The operands of a chain of `and`s (or `or`s), in order: `a or b or c` -> [a, b, c]. */
+export function terms(f: Filter, op: 'and' | 'or'): Filter[] {
+  const out: Filter[] = []
+  const stack: Filter[] = [f]
+  while (stack.length > 0) {
+    const g = stack.pop()!
+    if (g.op === op) stack.push(g.right, g.left)
+    else out.push(g)
+  }
+  return out
+}

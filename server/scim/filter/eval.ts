@@ -8,7 +8,7 @@ import { invalidFilter } from '../errors'
 import { findAttribute, isExtension, resolveAttribute } from '../schema'
 import { asBoolean, operand, type Operand } from './operand'
 import type { Attribute, ResourceType } from '../schema/types'
-import type { AttrPath, CompareOp, Filter, Value } from './ast'
+import { terms, type AttrPath, type CompareOp, type Filter, type Value } from './ast'
 
 export interface LookedUp {
   attribute: Attribute
@@ -203,19 +203,7 @@ function present(v: unknown): boolean {
   return true
 }
 
-/** Entra and OneLogin send booleans as strings ("False"). */
 
-/** The operands of a chain of `and`s (or `or`s), in order: `a or b or c` -> [a, b, c]. */
-export function terms(f: Filter, op: 'and' | 'or'): Filter[] {
-  const out: Filter[] = []
-  const stack: Filter[] = [f]
-  while (stack.length > 0) {
-    const g = stack.pop()!
-    if (g.op === op) stack.push(g.right, g.left)
-    else out.push(g)
-  }
-  return out
-}
 
 /** A key of `obj`, case-insensitively (RFC 7643 §2.1: attribute names are case-insensitive). */
 export function getAttribute(obj: Record<string, unknown>, name: string): unknown {

@@ -7,7 +7,7 @@ import type { Sql } from '../../db/client'
 import { ScimError, invalidFilter } from '../errors'
 import { findAttribute, resolveAttribute } from '../schema'
 import type { Attribute, ResourceType } from '../schema/types'
-import type { AttrPath, CompareOp, Filter, Value } from './ast'
+import { terms, type AttrPath, type CompareOp, type Filter, type Value } from './ast'
 import { operand } from './operand'
 import { parseAttrPath } from './parse'
 
@@ -64,7 +64,7 @@ class Compiler {
       case 'and':
       case 'or': {
         // Flatten chains so `a or b or c` is one flat list, not a deep nest.
-        return join(sql, flatten(f, f.op).map((p) => this.compile(p, scope)), f.op)
+        return join(sql, terms(f, f.op).map((p) => this.compile(p, scope)), f.op)
       }
       case 'not':
         return sql`not coalesce(${this.compile(f.filter, scope)}, false)`
@@ -288,16 +288,6 @@ function join(sql: Sql, parts: Fragment[], op: 'and' | 'or'): Fragment {
   return sql`(${first!} ${rest.map((p) => (op === 'and' ? sql`and ${p}` : sql`or ${p}`))})`
 }
 
-function flatten(f: Filter, op: 'and' | 'or'): Filter[] {
-  const out: Filter[] = []
-  const stack: Filter[] = [f]
-  while (stack.length > 0) {
-    const g = stack.pop()!
-    if (g.op === op) stack.push(g.right, g.left)
-    else out.push(g)
-  }
-  return out
-}
 
 function show(p: AttrPath): string {
   return `${p.uri ? `${p.uri}:` : ''}${p.attr}${p.sub ? `.${p.sub}` : ''}`

@@ -3,7 +3,8 @@
 // engine's own clone, so it is edited in place.
 import { invalidValue, mutability, noTarget } from '../errors'
 import type { Filter } from '../filter/ast'
-import { elementLookup, getAttribute, isRecord, matches, terms } from '../filter/eval'
+import { elementLookup, getAttribute, isRecord, matches } from '../filter/eval'
+import { terms } from '../filter/ast'
 import { findAttribute, resolveAttribute, schemaById, schemasOf } from '../schema'
 import type { Attribute, ResourceType } from '../schema/types'
 import { type MemberOpList, memberOp } from './members'

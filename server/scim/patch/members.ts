@@ -4,7 +4,8 @@
 // ops in order (see MemberOp).
 import { invalidFilter, invalidPath, invalidValue, mutability } from '../errors'
 import type { Filter } from '../filter/ast'
-import { getAttribute, isRecord, terms } from '../filter/eval'
+import { getAttribute, isRecord } from '../filter/eval'
+import { terms } from '../filter/ast'
 import type { OpName } from './request'
 import type { AttributeTarget } from './target'
 import { asList } from './values'
