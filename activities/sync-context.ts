@@ -35,13 +35,13 @@ export async function contextFor(tx: Tx, base: PlanContext, keys: ContextKeys): 
   for (const { kind, key } of rows) sets[kind].add(key)
   // A Set iterates in insertion order: what planning adds comes after what was loaded.
   const loaded = { seen: ctx.seen.size, claimed: ctx.claimed.size, taken: ctx.takenUserNames.size }
-  const added = (kind: Kind) => [...sets[kind]].slice(loaded[kind])
+  const added = (kind: Kind) => json([...sets[kind]].slice(loaded[kind]))
   const record = async () => {
     await tx`
       insert into bridge_sync_context (kind, key)
-      select 'seen', unnest(${added('seen')}::text[])
-      union all select 'claimed', unnest(${added('claimed')}::text[])
-      union all select 'taken', unnest(${added('taken')}::text[])`
+      select 'seen', jsonb_array_elements_text(${added('seen')}::text::jsonb)
+      union all select 'claimed', jsonb_array_elements_text(${added('claimed')}::text::jsonb)
+      union all select 'taken', jsonb_array_elements_text(${added('taken')}::text::jsonb)`
   }
   return { ctx, record }
 }
@@ -52,6 +52,9 @@ export async function contextFor(tx: Tx, base: PlanContext, keys: ContextKeys): 
  */
 function lookup(tx: Tx, kind: Kind, keys: string[]) {
   return tx`
-    select e.kind, e.key from unnest(${keys}::text[]) k (key)
+    select e.kind, e.key from jsonb_array_elements_text(${json(keys)}::text::jsonb) k (key)
     cross join lateral (select kind, key from bridge_sync_context c where c.key = k.key and c.kind = ${kind} limit 1) e`
 }
+
+/** Keys travel as one JSON text: the driver would build (and escape) a string per element of a text[]. */
+const json = (keys: string[]) => JSON.stringify(keys)

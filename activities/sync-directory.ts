@@ -65,8 +65,13 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
       const managed = await loadActiveManaged(tx, org, bridgeId, after, MANAGED_CHUNK)
       if (!managed.length) break
       activeManaged += managed.length
-      const seen = managed.flatMap((u) => (u.externalId === null ? [] : [u.externalId]))
-      const { ctx: known } = await contextFor(tx, ctx, { seen, claimed: managed.map((u) => u.id), taken: [] })
+      // Nearly all were claimed by a page (matched by externalId): only the others need `seen`.
+      const { ctx: known } = await contextFor(tx, ctx, { seen: [], claimed: managed.map((u) => u.id), taken: [] })
+      const unclaimed = managed.flatMap((u) => (known.claimed.has(u.id) || u.externalId === null ? [] : [u.externalId]))
+      if (unclaimed.length) {
+        const { ctx: more } = await contextFor(tx, ctx, { seen: unclaimed, claimed: [], taken: [] })
+        for (const key of more.seen) known.seen.add(key)
+      }
       const missing = new Set(planDeactivations(known, managed))
       held.push(...managed.filter((u) => missing.has(u.id)))
       after = managed[managed.length - 1]!.id
@@ -88,12 +93,14 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
 /** Plans one page against the stored users it may match; applies its updates, stages its creates, returns its deactivations. */
 async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], base: PlanContext, counts: RunCounts) {
   const { organizationId: org, bridgeId } = target
-  const stored = await loadCandidates(tx, target, users)
-  const keys = { seen: users.map((u) => u.externalId), claimed: stored.map((u) => u.id), taken: users.map((u) => u.userName.toLowerCase()) }
+  const { stored, open } = await loadCandidates(tx, target, users)
+  // Only an open user can create or rename: the others never look at the userNames taken.
+  const keys = { seen: users.map((u) => u.externalId), claimed: stored.map((u) => u.id), taken: open.map((u) => u.userName.toLowerCase()) }
   const { ctx, record } = await contextFor(tx, base, keys)
   const plan = planPage(users, stored, ctx)
   await record()
-  const userName = new Map(stored.map((u) => [u.id, u.userName]))
+  const userName = new Map<string, string>()
+  for (const u of stored) userName.set(u.id, u.userName)
   await stageCreates(tx, org, bridgeId, plan.create)
   counts.updated += await updateUsers(tx, org, bridgeId, plan.update.map((u) => ({ ...u, userName: userName.get(u.id)! })))
   counts.unchanged += plan.unchanged
@@ -108,17 +115,17 @@ async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], bas
  * directory user not found so, or renamed (is the new name taken?). The plan is the one
  * loading by every key of `matchKeys` would give, for a fraction of the index probes.
  */
-async function loadCandidates(tx: Tx, target: SyncTarget, users: DirectoryUser[]): Promise<StoredUser[]> {
+async function loadCandidates(tx: Tx, target: SyncTarget, users: DirectoryUser[]): Promise<{ stored: StoredUser[]; open: DirectoryUser[] }> {
   const { organizationId: org, bridgeId } = target
   const { externalIds } = matchKeys(users)
   const ours = await loadStoredForMatch(tx, org, bridgeId, { externalIds, userNames: [], emails: [] })
   const settled = new Map(ours.filter((u) => u.source === 'bridge').map((u) => [u.externalId, u.userName.toLowerCase()]))
   const open = users.filter((u) => settled.get(u.externalId) !== u.userName.toLowerCase())
-  if (!open.length) return ours
+  if (!open.length) return { stored: ours, open }
   const { userNames, emails } = matchKeys(open)
   const known = new Set(ours.map((u) => u.id))
   const others = await loadStoredForMatch(tx, org, bridgeId, { externalIds: [], userNames, emails })
-  return [...ours, ...others.filter((u) => !known.has(u.id))]
+  return { stored: [...ours, ...others.filter((u) => !known.has(u.id))], open }
 }
 
 function addConflicts(counts: RunCounts, conflicts: Conflict[]): void {

@@ -164,11 +164,15 @@ export function buildTemporalDev(): string {
   return join(ROOT, '.cache/bin/temporal-dev')
 }
 
-/** dbFile null = in-memory (tests); undefined = .data/temporal.db (dev). */
-export async function startTemporal(opts: { dbFile?: string | null; grpcPort?: number; uiPort?: number }): Promise<
+/**
+ * dbFile null = in-memory (tests); undefined = .data/temporal.db (dev). dynamicConfig sets
+ * server dynamic config (`--dynamic-config-value KEY=<JSON>` each); a server that needs it
+ * is always started here, even when TEMPORAL_ADDRESS names one.
+ */
+export async function startTemporal(opts: { dbFile?: string | null; grpcPort?: number; uiPort?: number; dynamicConfig?: Record<string, unknown> }): Promise<
   Running<{ address: string; uiUrl: string | null; kind: string }>
 > {
-  if (process.env.TEMPORAL_ADDRESS) {
+  if (process.env.TEMPORAL_ADDRESS && !opts.dynamicConfig) {
     return { address: process.env.TEMPORAL_ADDRESS, uiUrl: process.env.TEMPORAL_UI_URL ?? null, kind: 'TEMPORAL_ADDRESS', stop: async () => {} }
   }
   const grpcPort = opts.grpcPort ?? (await freePort())
@@ -177,6 +181,7 @@ export async function startTemporal(opts: { dbFile?: string | null; grpcPort?: n
   const dbFile = opts.dbFile === undefined ? join(DATA, 'temporal.db') : opts.dbFile
   const common = ['--ip', '127.0.0.1', '--port', String(grpcPort), '--ui-port', String(uiPort), '--log-level', 'error']
   if (dbFile) common.push('--db-filename', dbFile)
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) common.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`)
 
   const cli = which('temporal')
   let argv: string[]

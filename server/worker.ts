@@ -33,12 +33,12 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
   const registered = await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE)
   if (registered.length) deps.log.info('registered search attributes', registered)
   // webpack never runs here: a worker bundling its own workflows peaks ~150 MB higher.
-  const { code } = await prepareWorkflowBundle()
+  const workflowBundle = await prepareWorkflowBundle()
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundle: { code },
+    workflowBundle,
     activities: createActivities({ sql: deps.sql, log: deps.log, secretsKey: config.SECRETS_KEY }),
     // Cancellation reaches a running activity with its next heartbeat: keep pausing a sync prompt.
     maxHeartbeatThrottleInterval: '2 seconds',

@@ -4,7 +4,7 @@
 // .cache/workflow-bundle/<hash>.js (else the OS temp dir when the checkout is read-only),
 // so only the first worker after a change pays the few seconds of the build.
 // `bun server/workflow-bundle.ts [out.js]` builds it ahead of time (an image build step).
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -17,17 +17,20 @@ const STALE_AFTER_MS = 3600_000
 /** Workflows change rarely; keep one build per process and content. */
 const builds = new Map<string, Promise<void>>()
 
-export async function prepareWorkflowBundle(): Promise<{ code: string; path: string }> {
+/**
+ * The bundle for `Worker.create({ workflowBundle })`. A path, not the code: the SDK reads it,
+ * hands it to its workflow thread and keeps no copy (options holding the code would keep its
+ * ~2 MB alive on the worker's heap, which the engine sizes at a multiple of what is live).
+ */
+export async function prepareWorkflowBundle(): Promise<{ codePath: string }> {
   const path = join(cacheDir(), `${sourceHash()}.js`)
-  const read = () => ({ code: readFileSync(path, 'utf8'), path })
-  try {
-    return read()
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+  if (!existsSync(path)) {
+    if (!builds.has(path)) builds.set(path, build(path).finally(() => builds.delete(path)))
+    await builds.get(path)
   }
-  if (!builds.has(path)) builds.set(path, build(path).finally(() => builds.delete(path)))
-  await builds.get(path)
-  return read()
+  const now = new Date()
+  utimesSync(path, now, now) // in use: a build of other sources prunes only bundles unused for an hour
+  return { codePath: path }
 }
 
 async function build(path: string): Promise<void> {
@@ -59,7 +62,7 @@ function cacheDir(): string {
   throw new Error(`workflow bundle: no writable cache directory (tried ${candidates.join(', ')})`)
 }
 
-/** Old bundles and the leftovers of killed builds go; a build started within the hour may still be running. */
+/** Bundles unused for an hour and the leftovers of killed builds go; a build started within the hour may still be running. */
 function prune(keep: string): void {
   const dir = join(keep, '..')
   for (const name of readdirSync(dir)) {
@@ -71,17 +74,21 @@ function prune(keep: string): void {
 }
 
 if (import.meta.main) {
+  // webpack's report comes through the logger: its "ERROR in <file>" block says what is wrong.
+  const report: string[] = []
   try {
     const out = process.argv[2] ?? join(cacheDir(), `${sourceHash()}.js`)
     const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker')
-    const { code } = await bundleWorkflowCode({ workflowsPath: join(WORKFLOWS, 'index.ts'), logger: new DefaultLogger('ERROR') })
+    const logger = new DefaultLogger('ERROR', (entry) => void report.push(entry.message))
+    const { code } = await bundleWorkflowCode({ workflowsPath: join(WORKFLOWS, 'index.ts'), logger })
     // Concurrent builds of the same sources write the same bytes: rename makes each one whole.
     const tmp = `${out}.${process.pid}.tmp`
     writeFileSync(tmp, code)
     renameSync(tmp, out)
     if (!process.argv[2]) console.log(out)
   } catch (e) {
-    console.error(String((e as Error)?.message ?? e).replace(/\s+/g, ' '))
+    const detail = /ERROR in [\s\S]*?(?=\n\s*\n|$)/.exec(report.join('\n'))?.[0] ?? String((e as Error)?.message ?? e)
+    console.error(detail.replace(/\s+/g, ' ').slice(0, 600))
     process.exit(1)
   }
 }

@@ -10,7 +10,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,9 +41,17 @@ type options struct {
 	Namespace string
 	LogLevel  string
 	ParentPID int
+	// DynamicConfig overrides the dev defaults of server.go (--dynamic-config-value).
+	DynamicConfig map[string]any
 
 	internalPorts [3]int // gRPC ports of history, matching, worker
 }
+
+// repeated collects the values of a flag given several times.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
 func main() {
 	var o options
@@ -53,9 +63,15 @@ func main() {
 	flag.StringVar(&o.Namespace, "namespace", "default", "namespace to create/register")
 	flag.StringVar(&o.LogLevel, "log-level", "warn", "server log level: debug, info, warn, error, none")
 	flag.IntVar(&o.ParentPID, "parent-pid", 0, "exit when this process is gone (polled every second)")
+	var dynamic repeated
+	flag.Var(&dynamic, "dynamic-config-value", "dynamic config `KEY=VALUE` (VALUE is JSON, as for `temporal server start-dev`); repeatable")
 	flag.Parse()
 
-	if err := run(o); err != nil {
+	var err error
+	if o.DynamicConfig, err = parseDynamicConfig(dynamic); err == nil {
+		err = run(o)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "temporal-dev: "+oneLine(err.Error()))
 		os.Exit(1)
 	}
@@ -291,6 +307,33 @@ func watchParent(pid int, stop chan<- string) {
 			return
 		}
 	}
+}
+
+// parseDynamicConfig reads KEY=VALUE pairs whose VALUE is JSON. Whole numbers become
+// int (the server's int settings accept no float64), like the CLI's start-dev does.
+func parseDynamicConfig(pairs []string) (map[string]any, error) {
+	values := map[string]any{}
+	for _, pair := range pairs {
+		key, raw, ok := strings.Cut(pair, "=")
+		if !ok || strings.TrimSpace(key) == "" {
+			return nil, fmt.Errorf("--dynamic-config-value %q: want KEY=VALUE", pair)
+		}
+		dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(raw)) {
+			return nil, fmt.Errorf("--dynamic-config-value %s: the value must be JSON (a string is quoted: %s=\"text\")", key, key)
+		}
+		if n, isNumber := v.(json.Number); isNumber {
+			if i, err := n.Int64(); err == nil {
+				v = int(i)
+			} else if f, err := n.Float64(); err == nil {
+				v = f
+			}
+		}
+		values[key] = v
+	}
+	return values, nil
 }
 
 // processAlive reports whether pid exists (signal 0 probe).

@@ -45,8 +45,9 @@ var searchAttributes = map[string]enumspb.IndexedValueType{
 	"BridgeState":    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 }
 
-// Dynamic config: the defaults `temporal server start-dev` applies.
-func dynamicConfig() dynamicconfig.StaticClient {
+// Dynamic config: the defaults `temporal server start-dev` applies, then the
+// --dynamic-config-value overrides.
+func dynamicConfig(overrides map[string]any) dynamicconfig.StaticClient {
 	dc := dynamicconfig.StaticClient{}
 	set := func(key dynamicconfig.Key, v any) { dc[key] = v }
 	// Search attributes / Nexus endpoints visible immediately after creation.
@@ -76,6 +77,9 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		"BackoffCoefficient":         2.0,
 		"MaximumAttempts":            0,
 	})
+	for key, v := range overrides {
+		set(dynamicconfig.MakeKey(key), v)
+	}
 	return dc
 }
 
@@ -113,7 +117,7 @@ func startDevServer(o options, logger *slog.Logger) (*devServer, error) {
 		temporal.WithLogger(tlog),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithDynamicConfigClient(dynamicConfig(o.DynamicConfig)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("creating server: %w", err)

@@ -48,9 +48,14 @@ function toResource(user: Partial<DirectoryUser>): ScimObject {
   }
 }
 
-/** The column values of the given fields (manager_id is left for resolveManagers). */
+/** The column values of a directory user (manager_id is left for resolveManagers). */
+function allColumns(user: Partial<DirectoryUser>): Record<string, unknown> {
+  return { ...userColumns(toResource(user)), manager_external_id: user.managerExternalId ?? null, manager_id: null }
+}
+
+/** The column values of the given fields. */
 function columnsOf(user: Partial<DirectoryUser>): Record<string, unknown> {
-  const all: Record<string, unknown> = { ...userColumns(toResource(user)), manager_external_id: user.managerExternalId ?? null, manager_id: null }
+  const all = allColumns(user)
   const out: Record<string, unknown> = {}
   for (const field of Object.keys(user) as Field[]) for (const column of FIELD_COLUMNS[field] ?? []) out[column] = all[column]
   return out
@@ -106,18 +111,28 @@ export async function stageCreates(sql: Tx, orgId: string, bridgeId: string, use
   if (!users.length) return
   const staged = users.map((u) => {
     const row = createRow(orgId, bridgeId, u)
-    return { user_row: row, event_row: eventRow(orgId, bridgeId, { id: row.id, userName: u.userName, status: 201, method: 'POST', body: u }) }
+    const event = eventRow(orgId, bridgeId, { id: row.id, userName: u.userName, status: 201, method: 'POST', body: u })
+    return { user_row: withoutNulls(row), event_row: withoutNulls(event) }
   })
   await sql`
     insert into bridge_sync_creates (user_row, event_row)
     select user_row, event_row from jsonb_to_recordset(${JSON.stringify(staged)}::text::jsonb) as s (user_row jsonb, event_row jsonb)`
 }
 
-/** The users row of a created directory user. */
-function createRow(orgId: string, bridgeId: string, user: DirectoryUser) {
-  return { ...userColumns(toResource(user)), ...columnsOf(user), id: crypto.randomUUID(), organization_id: orgId, source: 'bridge', bridge_id: bridgeId }
+/** A missing key is null to jsonb_populate_record: a quarter of a staged row less to send. */
+function withoutNulls(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key in row) if (row[key] !== null) out[key] = row[key]
+  return out
 }
 
+/** The users row of a created directory user. */
+function createRow(orgId: string, bridgeId: string, user: DirectoryUser) {
+  return { ...allColumns(user), id: crypto.randomUUID(), organization_id: orgId, source: 'bridge', bridge_id: bridgeId }
+}
+
+/** scim_events columns by AuditEvent key. */
+const COLUMN_OF = new Map<string, string>()
 // The mappings give every column whatever the values: the columns of any row are those of all.
 const NO_ID = '00000000-0000-0000-0000-000000000000'
 const SAMPLE: DirectoryUser = {
@@ -214,7 +229,12 @@ function audit(sql: Tx, organizationId: string, bridgeId: string, changes: Chang
 
 /** A scim_events row (snake_case keys, for jsonb_populate_record), redacted and checked as insertEvents does. */
 function eventRow(organizationId: string, bridgeId: string, c: Change): Record<string, unknown> {
+  const event: Record<string, unknown> = toRow(toEvent(organizationId, bridgeId, c))
   const row: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(toRow(toEvent(organizationId, bridgeId, c)))) row[key.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)] = value
+  for (const key in event) {
+    let column = COLUMN_OF.get(key)
+    if (column === undefined) COLUMN_OF.set(key, (column = key.replace(/[A-Z]/g, (l) => `_${l.toLowerCase()}`)))
+    row[column] = event[key]
+  }
   return row
 }

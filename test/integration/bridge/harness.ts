@@ -20,9 +20,10 @@ export interface Harness {
   stop(): Promise<void>
 }
 
-export async function harness(name: string, opts: { worker?: boolean } = {}): Promise<Harness> {
+/** `temporalAddress`: a Temporal of the test's own (default: the suite's, TEMPORAL_ADDRESS). */
+export async function harness(name: string, opts: { worker?: boolean; temporalAddress?: string } = {}): Promise<Harness> {
   const env = {
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+    TEMPORAL_ADDRESS: opts.temporalAddress ?? process.env.TEMPORAL_ADDRESS!,
     TEMPORAL_TASK_QUEUE: `bridge-${name}-${crypto.randomUUID()}`,
     SECRETS_KEY,
   }
