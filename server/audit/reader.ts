@@ -2,6 +2,7 @@
 // (created_at, id) on the scim_events_recent index, and a streamed CSV export.
 import type { Tx } from '../db/client'
 import { ApiError } from '../http'
+import type { Row } from './writer'
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
 
@@ -21,25 +22,12 @@ export type EventFilter = {
 
 export type ListOptions = EventFilter & { limit?: number; cursor?: string }
 
-export type EventItem = {
+/** A stored event as the admin API shows it: the columns of the writer's row, plus its id. */
+export type EventItem = Omit<Row, 'requestBody' | 'responseBody'> & {
   id: string
-  organizationId: string
-  scimConfigurationId: string | null
-  bridgeId: string | null
-  source: 'scim' | 'bridge'
-  method: string
-  path: string
-  status: number
   /** The body as JSON when it was stored as JSON, else its text (e.g. when truncated). */
   requestBody: unknown
   responseBody: unknown
-  error: string | null
-  userId: string | null
-  userName: string | null
-  ip: string | null
-  userAgent: string | null
-  durationMs: number | null
-  createdAt: Date
 }
 
 type EventRow = Omit<EventItem, 'requestBody' | 'responseBody'> & {

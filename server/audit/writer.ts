@@ -28,7 +28,7 @@ export type AuditEvent = {
 }
 
 /** One scim_events row, ready for the multi-row insert helper (no undefined allowed there). */
-type Row = {
+export type Row = {
   organizationId: string
   scimConfigurationId: string | null
   bridgeId: string | null
