@@ -73,6 +73,14 @@ export function redactValue(value: unknown, depth = 0): unknown {
 }
 
 /**
+ * A body already serialized by JSON.stringify (a response on its way out): audited
+ * without a second stringify when it holds nothing to redact.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/**
  * The text stored for a request or response body: JSON with secrets redacted, capped at
  * maxBytes of UTF-8. A string is parsed as JSON when it is JSON (a raw request body),
  * otherwise redacted as text. null/undefined mean "no body".
@@ -81,7 +89,10 @@ export function serializeBody(body: unknown, maxBytes: number): string | null {
   if (body === undefined || body === null) return null
   if (body instanceof Uint8Array || body instanceof ArrayBuffer) body = new TextDecoder().decode(body)
   let text: string
-  if (typeof body === 'string') {
+  if (body instanceof JsonText) {
+    // JSON.stringify writes keys and strings literally, so the scan cannot miss a secret.
+    text = MAY_HOLD_SECRET.test(body.text) ? JSON.stringify(redactValue(JSON.parse(body.text))) : body.text
+  } else if (typeof body === 'string') {
     const parsed = parseJson(body)
     text = parsed === undefined ? redactText(body) : (plainJson(parsed) ?? JSON.stringify(redactValue(parsed)))
   } else {
@@ -133,8 +144,9 @@ function parseJson(text: string): unknown {
  * cut). The cut never splits a character.
  */
 export function capText(text: string, maxBytes: number): string {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most texts are short enough to skip counting.
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return text
   const bytes = Buffer.from(text, 'utf8')
-  if (bytes.length <= maxBytes) return text
   // The marker's length depends on N, which depends on where we cut: settle it in two passes.
   let keep = Math.max(0, maxBytes - Buffer.byteLength(marker(bytes.length)))
   keep = Math.max(0, maxBytes - Buffer.byteLength(marker(bytes.length - keep)))

@@ -55,6 +55,7 @@ const COLUMNS = [
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024
 // 16 columns x 1000 rows stays far below Postgres' 65,535 bind parameters per statement.
 const ROWS_PER_STATEMENT = 1000
+const CHUNK_SIZES = [ROWS_PER_STATEMENT, 250, 50, 10, 1]
 // Paths carry filters (capped at a few KB by the SCIM layer); user agents and errors are free text.
 const MAX_TEXT_BYTES = 8 * 1024
 
@@ -110,10 +111,24 @@ export async function insertEvents(sql: Tx, events: AuditEvent[], maxBodyBytes =
   await insertRows(sql, events.map((e) => toRow(e, maxBodyBytes)))
 }
 
+/**
+ * Multi-row INSERTs in sizes from a fixed ladder: Postgres prepares a statement per
+ * distinct row count, so arbitrary batch sizes (a timer flush takes whatever is queued)
+ * would each be parsed and planned anew, at twice the cost per row. (COPY would avoid
+ * that, but the driver never settles a failed COPY: porsager/postgres#1173.) A batch of
+ * several statements is one transaction, so a retry never writes a row twice.
+ */
 async function insertRows(sql: Tx, rows: Row[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    await sql`insert into scim_events ${sql(rows.slice(i, i + ROWS_PER_STATEMENT), COLUMNS)}`
+  const chunks: Row[][] = []
+  for (let i = 0; i < rows.length; ) {
+    const n = CHUNK_SIZES.find((size) => size <= rows.length - i)!
+    chunks.push(rows.slice(i, (i += n)))
   }
+  const insert = async (tx: Tx) => {
+    for (const chunk of chunks) await tx`insert into scim_events ${tx(chunk, COLUMNS)}`
+  }
+  if (chunks.length > 1 && 'begin' in sql) await sql.begin(insert)
+  else await insert(sql)
 }
 
 /** Of these rows, those whose organization still exists (a deleted one takes its events with it). */

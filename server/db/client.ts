@@ -1,14 +1,20 @@
-// One `sql` per process. Columns come back camelCased (user_name -> userName).
+// One `sql` per process. Columns come back camelCased (user_name -> userName), and
+// object keys passed to sql(obj) go out snake_cased.
 import postgres from 'postgres'
 
 export type Sql = postgres.Sql<{}>
 /** A `sql` usable both at top level and inside `sql.begin`. */
 export type Tx = postgres.Sql<{}> | postgres.TransactionSql<{}>
 
+export const CAMEL_COLUMNS = { column: { from: postgres.toCamel, to: postgres.fromCamel } }
+
 export function connect(url: string, max = 10): Sql {
   return postgres(url, {
     max,
-    transform: postgres.camel,
+    // Column names only: postgres.camel would also rewrite every key inside jsonb values
+    // (a deep copy of each emails/addresses array on every read, and a key like
+    // `employee_id` in stored data would come back as `employeeId`).
+    transform: CAMEL_COLUMNS,
     onnotice: () => {},
     connect_timeout: 10,
     idle_timeout: 30,

@@ -1,5 +1,5 @@
-// One page of a filtered, sorted list of Users or Groups, and its total, in one
-// round trip. Shared by both stores; each passes the columns it selects.
+// One page of a filtered, sorted list of Users or Groups, and its total. Shared by both
+// stores; each passes the columns it selects.
 //
 // Order is (sort key, id): `id` breaks ties so the order is total and stable across
 // pages. Without sortBy the key is created_at, served by the (organization_id,
@@ -68,6 +68,19 @@ export async function selectPage<R extends Record<string, unknown>>(
   const keyset = q.after ? s`and ${after(s, key, type, nullable, q.after, q.descending ?? false)}` : s``
   const offset = q.after ? 0 : Math.max(0, q.startIndex - 1)
 
+  // A first page usually holds the whole answer (a filter on userName or externalId):
+  // fetch it alone, and count only when it is full.
+  if (offset === 0 && !q.after && q.count > 0) {
+    const rows = await sql<(R & { pageKey: string | null })[]>`
+      select ${key}::text as page_key, ${columns}
+      from ${table}
+      where organization_id = ${orgId} ${where}
+      order by ${order}
+      limit ${q.count + 1}`
+    const total = rows.length <= q.count ? rows.length : await countRows(sql, rt.table, orgId, where)
+    return pageOf(rows, q.count, total)
+  }
+
   // The CTE carries only (key, id): with the default order that is an index-only scan,
   // and rows skipped by OFFSET cost no projection. Wide columns, the key as text and
   // the final order are computed for the page's rows alone.
@@ -83,16 +96,23 @@ export async function selectPage<R extends Record<string, unknown>>(
     from (select count(*)::int as n from ${table} where organization_id = ${orgId} ${where}) total
     left join (page join ${table} on ${table}.organization_id = ${orgId} and ${table}.id = page.page_id) on true
     order by page.page_k ${dir}, page.page_id ${dir}`
-  const total = rows[0]?.pageTotal ?? 0
   // With an empty page the left join yields one row of nulls that carries the total.
-  // One row more than asked was fetched to learn whether another page follows.
-  const found = rows.filter((r) => r.id !== null)
-  const page = found.slice(0, q.count)
+  return pageOf(rows.filter((r) => r.id !== null), q.count, rows[0]?.pageTotal ?? 0)
+}
+
+async function countRows(sql: Tx, table: ResourceType['table'], orgId: string, where: Fragment): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(table)} where organization_id = ${orgId} ${where}`
+  return row!.n
+}
+
+/** One row more than asked was fetched to learn whether another page follows. */
+function pageOf<R extends Record<string, unknown>>(found: (R & { pageKey: string | null })[], count: number, total: number): PageRows<R> {
+  const page = found.slice(0, count)
   const lastRow = page.at(-1)
   return {
     total,
     rows: page,
-    more: found.length > q.count,
+    more: found.length > count,
     ...(lastRow ? { last: { key: lastRow.pageKey, id: lastRow.id as string } } : {}),
   }
 }

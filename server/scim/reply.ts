@@ -17,6 +17,13 @@ export interface Reply {
   userName?: string | null
   /** For the audit log: the error detail of a 4xx/5xx. */
   error?: string | null
+  /** The body's JSON text, once bodyText() has made it: the response and the audit event share it. */
+  json?: string
+}
+
+/** The JSON text of a reply's body (call only when it has one). */
+export function bodyText(r: Reply): string {
+  return (r.json ??= JSON.stringify(r.body))
 }
 
 /** A ScimError that also sets headers (WWW-Authenticate, Allow, Retry-After). */
@@ -35,7 +42,7 @@ export function toResponse(r: Reply): Response {
   const headers = new Headers(r.headers)
   if (r.body === undefined) return new Response(null, { status: r.status, headers })
   headers.set('content-type', SCIM_CONTENT_TYPE)
-  return new Response(JSON.stringify(r.body), { status: r.status, headers })
+  return new Response(bodyText(r), { status: r.status, headers })
 }
 
 /**

@@ -3,11 +3,11 @@
 // base goes through run(), so no path (errors, 404s, 405s included) can skip the
 // content type, the SCIM Error format or the audit log.
 import type { Deps } from '../app'
-import { type AuditBuffer, type AuditEvent, clientIp, insertEvents } from '../audit'
+import { type AuditBuffer, type AuditEvent, clientIp, insertEvents, JsonText } from '../audit'
 import type { Sql, Tx } from '../db/client'
 import { type Tenant, authenticate } from './auth'
 import { checkContentLength, checkContentType, parseJson, RateLimiter, readText } from './limits'
-import { type Reply, errorReply, toResponse } from './reply'
+import { type Reply, bodyText, errorReply, toResponse } from './reply'
 import { isUuid } from '../users/model'
 
 /** What every handler gets. */
@@ -80,7 +80,7 @@ export function createRunner(deps: ScimDeps, base: string) {
         path: url.pathname + url.search,
         status: reply.status,
         requestBody: state.parsed ? state.value : state.text,
-        responseBody: reply.body,
+        responseBody: reply.body === undefined ? undefined : new JsonText(bodyText(reply)),
         error: reply.error ?? null,
         userId: reply.userId ?? (isUuid(pathId) ? pathId : null),
         userName: reply.userName ?? (typeof bodyUserName === 'string' ? bodyUserName : null),

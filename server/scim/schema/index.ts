@@ -79,6 +79,22 @@ export interface ResolvedAttribute {
  * malformed or names nothing; the caller picks the error (invalidFilter, invalidPath...).
  */
 export function resolveAttribute(rt: ResourceType, path: string | AttrPath): ResolvedAttribute | undefined {
+  if (typeof path !== 'string') return resolve(rt, path)
+  // Every request resolves the same few names (projection, filters, sorting): remember
+  // them, within a bound, since clients choose the strings.
+  let memo = resolved.get(rt)
+  if (!memo) resolved.set(rt, (memo = new Map()))
+  if (memo.has(path)) return memo.get(path)
+  const r = resolve(rt, path)
+  if (r) Object.freeze(r)
+  if (memo.size < MAX_MEMO) memo.set(path, r)
+  return r
+}
+
+const MAX_MEMO = 4096
+const resolved = new WeakMap<ResourceType, Map<string, ResolvedAttribute | undefined>>()
+
+function resolve(rt: ResourceType, path: string | AttrPath): ResolvedAttribute | undefined {
   let p: AttrPath
   try {
     p = typeof path === 'string' ? parseAttrPath(path) : path

@@ -18,6 +18,8 @@ type Selection = Map<Attribute, 'all' | Set<Attribute>>
 interface Plan {
   only?: Selection
   excluded: Selection
+  /** decide()'s answer per attribute, filled as it is asked. */
+  decisions: Map<Attribute, 'all' | ReadonlySet<Attribute> | undefined>
 }
 
 const URN = /^urn:/i
@@ -40,7 +42,7 @@ export function project(rt: ResourceType, resource: ScimObject, p: Projection): 
       else dropped.add(ext.id)
       continue
     }
-    const a = core.attributes.find((x) => x.name === key)
+    const a = attributeNamed(core, key)
     if (!a) {
       // Not a schema attribute: keep it unless the client asked for specific ones.
       if (!plan.only) out[key] = value
@@ -69,10 +71,31 @@ export function splitAttributeList(param: string | string[] | undefined): string
   return parts.map((x) => x.trim()).filter((x) => x !== '')
 }
 
+const byName = new WeakMap<Schema, Map<string, Attribute>>()
+
+/** A schema's attribute by its exact (canonical) name, as stored resources spell it. */
+function attributeNamed(schema: Schema, name: string): Attribute | undefined {
+  let names = byName.get(schema)
+  if (!names) byName.set(schema, (names = new Map(schema.attributes.map((a) => [a.name, a]))))
+  return names.get(name)
+}
+
+// Plans are immutable once built, and a client sends the same few projections (most
+// often none) on every request: build each once, within a bound.
+const plans = new WeakMap<ResourceType, Map<string, Plan>>()
+const MAX_PLANS = 1024
+
 function compile(rt: ResourceType, p: Projection): Plan {
-  const only = splitAttributeList(p.attributes)
-  const plan: Plan = { excluded: select(rt, splitAttributeList(p.excludedAttributes)) }
-  if (only.length > 0) plan.only = select(rt, only)
+  const key = `${splitAttributeList(p.attributes).join(',')}\u0000${splitAttributeList(p.excludedAttributes).join(',')}`
+  let cache = plans.get(rt)
+  if (!cache) plans.set(rt, (cache = new Map()))
+  let plan = cache.get(key)
+  if (!plan) {
+    const only = splitAttributeList(p.attributes)
+    plan = { excluded: select(rt, splitAttributeList(p.excludedAttributes)), decisions: new Map() }
+    if (only.length > 0) plan.only = select(rt, only)
+    if (cache.size < MAX_PLANS) cache.set(key, plan)
+  }
   return plan
 }
 
@@ -105,7 +128,14 @@ function projectSchema(schema: Schema, obj: ScimObject, plan: Plan): ScimObject 
 }
 
 /** What of the attribute is returned: all of it, some sub-attributes, or nothing. */
-function decide(a: Attribute, plan: Plan): 'all' | Set<Attribute> | undefined {
+function decide(a: Attribute, plan: Plan): 'all' | ReadonlySet<Attribute> | undefined {
+  if (plan.decisions.has(a)) return plan.decisions.get(a)
+  const what = decideOnce(a, plan)
+  plan.decisions.set(a, what)
+  return what
+}
+
+function decideOnce(a: Attribute, plan: Plan): 'all' | ReadonlySet<Attribute> | undefined {
   if (a.returned === 'never') return undefined
   if (a.returned === 'always') return 'all'
   const asked = plan.only?.get(a)
@@ -131,7 +161,7 @@ function projectAttribute(a: Attribute, value: unknown, plan: Plan): unknown {
 }
 
 /** Keeps the chosen sub-attributes, plus `always` ones, minus `never` and unrequested `request` ones. */
-function pick(a: Attribute, obj: ScimObject, what: 'all' | Set<Attribute>): ScimObject {
+function pick(a: Attribute, obj: ScimObject, what: 'all' | ReadonlySet<Attribute>): ScimObject {
   const out: ScimObject = {}
   for (const s of a.subAttributes ?? []) {
     if (!(s.name in obj) || s.returned === 'never') continue

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
 import { AuditBuffer, insertEvents, InvalidAuditEvent, REDACTED, type AuditEvent } from '../../../server/audit'
-import { connect, type Sql } from '../../../server/db/client'
+import { CAMEL_COLUMNS, connect, type Sql } from '../../../server/db/client'
 import { migratedSql } from '../../support'
 import { captureLog, countEvents, createOrg, event } from './helpers'
 
@@ -11,28 +11,31 @@ beforeAll(async () => {
 })
 
 describe('AuditBuffer', () => {
-  // A connection of our own that counts the INSERT statements it sends.
+  // A connection of our own that records the INSERT statements it sends.
   let counted: Sql
-  let inserts = 0
+  const inserts: string[] = []
   beforeAll(() => {
     counted = postgres(process.env.DATABASE_URL!, {
       max: 2,
-      transform: postgres.camel,
+      transform: CAMEL_COLUMNS,
       onnotice: () => {},
       debug: (_conn, query) => {
-        if (/^\s*insert into scim_events/i.test(query)) inserts++
+        if (/^\s*insert into scim_events/i.test(query)) inserts.push(query)
       },
     })
   })
   afterAll(() => counted.end())
 
-  test('writes in batches of maxBatch with one INSERT each', async () => {
+  test('writes in batches of maxBatch, each with statements of a few fixed row counts', async () => {
     const orgId = await createOrg(sql)
     const buffer = new AuditBuffer(counted, captureLog(), { flushMs: 60_000, maxBatch: 10 })
-    inserts = 0
+    inserts.length = 0
     for (let i = 0; i < 25; i++) buffer.push(event(orgId, { path: `/Users/${i}` }))
     await buffer.flush()
-    expect(inserts).toBe(3)
+    // 10 + 10 + 5: one 10-row statement per full batch, then 5 one-row statements
+    // (ladder 1000/250/50/10/1), so Postgres plans two statement texts, not three.
+    expect(inserts.length).toBe(7)
+    expect(new Set(inserts).size).toBe(2)
     expect(buffer.stats).toEqual({ written: 25, failed: 0, dropped: 0 })
     expect(await countEvents(sql, orgId)).toBe(25)
   })
@@ -173,6 +176,29 @@ describe('AuditBuffer', () => {
     })
     expect(Buffer.byteLength(row!.responseBody)).toBeLessThanOrEqual(300)
     expect(row!.responseBody).toMatch(/…\[truncated \d+ bytes\]$/)
+  })
+
+  test('bodies keep every character: tabs, newlines, backslashes, a literal \\N, unicode', async () => {
+    const orgId = await createOrg(sql)
+    const buffer = new AuditBuffer(sql, captureLog(), { flushMs: 60_000 })
+    const nasty = 'a\tb\nc\r\nd\\e \\N \\\\N end\\ é 😀 "q"'
+    const createdAt = new Date('2026-01-02T03:04:05.678Z')
+    buffer.push(event(orgId, { path: `/Users?x=${nasty}`, requestBody: nasty, responseBody: { nasty }, userAgent: nasty, error: nasty, userName: '\\N', durationMs: 1.25, createdAt }))
+    buffer.push(event(orgId, { path: '/Users', userName: null, userAgent: null, error: null, durationMs: null }))
+    await buffer.flush()
+    expect(buffer.stats).toEqual({ written: 2, failed: 0, dropped: 0 })
+    const [row, empty] = await sql`select * from scim_events where organization_id = ${orgId} order by id`
+    expect(row).toMatchObject({
+      path: `/Users?x=${nasty}`,
+      requestBody: nasty,
+      responseBody: JSON.stringify({ nasty }),
+      userAgent: nasty,
+      error: nasty,
+      userName: '\\N',
+      durationMs: 1.25,
+      createdAt,
+    })
+    expect(empty).toMatchObject({ userName: null, userAgent: null, error: null, durationMs: null, requestBody: null })
   })
 })
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
+import { CAMEL_COLUMNS } from '../../../../server/db/client'
 import { ScimError } from '../../../../server/scim/errors'
 import { parseFilter } from '../../../../server/scim/filter/parse'
 import { filterToSql, sortToSql } from '../../../../server/scim/filter/to-sql'
@@ -7,7 +8,7 @@ import { GROUP, USER } from '../../../../server/scim/schema'
 import type { ResourceType } from '../../../../server/scim/schema/types'
 
 // No connection is made: fragments are only built and rendered.
-const sql = postgres({ transform: postgres.camel })
+const sql = postgres({ transform: CAMEL_COLUMNS })
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 
 /**
