@@ -21,6 +21,8 @@ interface ElementSource {
   where?: Fragment
   field(sub: Attribute): Fragment
   nonEmpty: Fragment
+  /** The elements' lower-cased values as an indexed text[] (see Attribute.indexedValues). */
+  values?: Fragment
 }
 
 /** A filter is compiled either against the row, or against one element of a value path. */
@@ -85,7 +87,12 @@ class Compiler {
     }
     if (!r.attribute.multiValued) return this.compile(inner, { kind: 'complex', attribute: r.attribute })
     const source = this.elements(r.attribute)
-    return exists(this.sql, source, this.compile(inner, { kind: 'element', source }))
+    // `emails[type eq "work" and value eq "x"]`: every match has "x" among its values.
+    const valueEq = terms(inner, 'and').find(
+      (t) => t.op === 'eq' && t.path.attr.toLowerCase() === 'value' && t.path.uri === undefined && t.path.sub === undefined,
+    )
+    const any = exists(this.sql, source, this.compile(inner, { kind: 'element', source }))
+    return valueEq && 'value' in valueEq ? withValuesIndex(this.sql, source, valueEq.value, any) : any
   }
 
   private leaf(path: AttrPath, op: CompareOp | 'pr', value: Value | undefined, scope: Scope): Fragment {
@@ -115,7 +122,8 @@ class Compiler {
       const label = r.subAttribute ? r.path : `${r.path}.${sub.name}`
       const any = exists(sql, source, compare(sql, source.field(sub), sub, label, op, value, true))
       // Any element may match; an attribute with no elements is "not equal" to anything.
-      return op === 'ne' ? sql`(not ${source.nonEmpty} or ${any})` : any
+      if (op === 'ne') return sql`(not ${source.nonEmpty} or ${any})`
+      return op === 'eq' && sub.name === 'value' ? withValuesIndex(sql, source, value, any) : any
     }
 
     if (attribute.type === 'complex' && !r.subAttribute) {
@@ -154,6 +162,7 @@ class Compiler {
         from: sql`jsonb_array_elements(${col}) e`,
         field: (sub) => sql`(e->>${sub.name}::text)`,
         nonEmpty: sql`jsonb_array_length(${col}) > 0`,
+        ...(attribute.indexedValues ? { values: sql`scim_lower_values(${col})` } : {}),
       }
     }
     // Memberships live in group_members; qualify the outer row, whose columns the
@@ -240,6 +249,15 @@ function compare(
     return sql`${lhs} like ${fold ? sql`lower(${pattern}::text)` : sql`${pattern}::text`}`
   }
   return relation(sql, op, lhs, fold ? sql`lower(${v as string}::text)` : sql`${v as string}::text`)
+}
+
+/**
+ * `cond` (a `value eq` on some element) behind a test the values index serves. The
+ * test is implied by `cond` whatever the value's caseExact, so it only narrows the scan.
+ */
+function withValuesIndex(sql: Sql, source: ElementSource, value: Value | undefined, cond: Fragment): Fragment {
+  if (!source.values || typeof value !== 'string') return cond
+  return sql`(${source.values} @> array[lower(${value}::text)] and ${cond})`
 }
 
 function exists(sql: Sql, source: ElementSource, cond: Fragment): Fragment {

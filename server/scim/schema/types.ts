@@ -25,6 +25,11 @@ export interface Attribute {
    * name). Attributes stored elsewhere (members, groups, meta) are resolved by the store.
    */
   column?: string
+  /**
+   * Storage: a GIN index on `scim_lower_values(column)` (the elements' lower-cased
+   * `value`s) exists, so `value eq` filters can find their rows through it.
+   */
+  indexedValues?: true
 }
 
 export interface Schema {

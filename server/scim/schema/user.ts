@@ -67,7 +67,7 @@ export const userSchema: Schema = {
     str('timezone', { description: "The user's time zone in IANA format, e.g. America/Los_Angeles.", column: 'timezone' }),
     bool('active', { description: "The user's administrative status.", column: 'active' }),
     str('password', { mutability: 'writeOnly', returned: 'never', description: "The user's cleartext password; never returned." }),
-    plural('emails', 'emails', 'Email addresses for the user.', ['work', 'home', 'other']),
+    { ...plural('emails', 'emails', 'Email addresses for the user.', ['work', 'home', 'other']), indexedValues: true },
     plural('phoneNumbers', 'phone_numbers', 'Phone numbers for the user.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
     plural('ims', 'ims', 'Instant messaging addresses for the user.', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
     plural('photos', 'photos', 'URLs of photos of the user.', ['photo', 'thumbnail'], ref('value', ['external'], { description: 'The URL of a photo of the user.' })),

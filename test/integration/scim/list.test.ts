@@ -1,6 +1,10 @@
 // Lists: filters, startIndex/count paging, sorting, projection, POST /.search and
 // RFC 9865 cursors, over one organization of 25 users.
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { parseFilter } from '../../../server/scim/filter/parse'
+import { filterToSql } from '../../../server/scim/filter/to-sql'
+import { USER } from '../../../server/scim/schema'
+import { migratedSql } from '../../support'
 import { ENTERPRISE, LIST_RESPONSE, USER_SCHEMA, expectError, scimApp, tenant, type Send } from './helpers'
 
 let scim: Send
@@ -137,6 +141,25 @@ describe('filters', () => {
     await expectMatch('emails[type eq "work"].value eq "work7@example.com"', (_, i) => i === 7)
     await expectMatch('emails.value eq "HOME8@home.net"', (_, i) => i === 8)
     await expectMatch('emails co "home12@"', (_, i) => i === 12)
+    // The forms the emails values index narrows: the exact test still decides.
+    await expectMatch('emails[value eq "WORK7@example.com" and type eq "work"]', (_, i) => i === 7)
+    await expectMatch('emails[type eq "home" and value eq "work7@example.com"]', () => false)
+    await expectMatch('emails eq "home9@HOME.net"', (_, i) => i === 9)
+    await expectMatch('not (emails.value eq "home3@home.net")', (_, i) => i !== 3)
+    await expectMatch('emails[type eq "work" or value eq "home4@home.net"]', () => true)
+  })
+
+  test('an email value filter is served by the users_emails_values index', async () => {
+    const sql = await migratedSql()
+    for (const filter of ['emails[type eq "work" and value eq "a@x"]', 'emails[type eq "work"].value eq "a@x"', 'emails.value eq "a@x"']) {
+      const where = filterToSql(sql, parseFilter(filter), USER)
+      // 25 rows would be scanned anyway; forbidding that shows the index can answer.
+      const plan = await sql.begin(async (tx) => {
+        await tx`set local enable_seqscan = off`
+        return tx`explain select id from users where ${where}`
+      })
+      expect(plan.map((r) => Object.values(r)[0]).join('\n')).toContain('users_emails_values')
+    }
   })
 
   test('enterprise attributes by URN and unqualified; booleans as strings', async () => {
