@@ -1,56 +1,85 @@
 // The SCIM benchmark's baseline: a bare Bun.serve handler that answers the benchmark's
-// URLs with the one query each needs, through the same driver and pool
-// (server/db/client connect), and the rows as JSON. No auth, audit, validation,
-// schema rendering or routing framework: what is left is the database and the wire.
+// URLs with the very statement our server sends for them, through the same driver and
+// pool (server/db/client connect), and the rows as JSON. No auth, audit, validation,
+// filter parsing, schema rendering or routing framework: what is left is the database
+// and the wire. The read statements are captured once at start from our own stores
+// (server/users/store.ts) with placeholder values, then run with each request's values.
 // Run by bench/scim.ts: PORT, DATABASE_URL, ORG_ID, DATABASE_POOL_MAX in the environment.
-import { connect } from '../server/db/client'
+import postgres from 'postgres'
+import { CAMEL_COLUMNS, connect, type Tx } from '../server/db/client'
+import { parseFilter } from '../server/scim/filter/parse'
+import { getUser, listUsers } from '../server/users/store'
 
-const sql = connect(process.env.DATABASE_URL!, Number(process.env.DATABASE_POOL_MAX ?? 10))
+const url = process.env.DATABASE_URL!
+const sql = connect(url, Number(process.env.DATABASE_POOL_MAX ?? 10))
 const org = process.env.ORG_ID!
 const BASE = '/api/connect/v1/scim/2.0/Users'
 const USER_NAME_EQ = /^userName eq "(.*)"$/
-const WORK_EMAIL_EQ = /^emails\[type eq "(.*)" and value eq "(.*)"\]$/
+const WORK_EMAIL_EQ = /^emails\[type eq "work" and value eq "(.*)"\]$/
+const ID = '00000000-0000-4000-8000-000000000001'
+const VALUE = 'baseline-placeholder@example.com'
+const KEY = '2000-01-01 00:00:00+00'
+const START = 424243
 
-const list = (rows: Record<string, unknown>[]) => Response.json({ totalResults: Number(rows[0]?.total ?? 0), Resources: rows })
+type Statement = { text: string; params: unknown[] }
+
+/** The last statement `run` sends, as text and parameters. */
+async function capture(run: (spy: Tx) => Promise<unknown>): Promise<Statement> {
+  let last: Statement | undefined
+  const spy = postgres(url, { max: 1, transform: CAMEL_COLUMNS, onnotice: () => {}, debug: (_c, text, params) => (last = { text, params }) })
+  await run(spy)
+  await spy.end()
+  return last!
+}
+
+const statements = {
+  get: await capture((s) => getUser(s, org, ID, { groups: true })),
+  userName: await capture((s) => listUsers(s, org, { filter: parseFilter(`userName eq "${VALUE}"`), count: 100, startIndex: 1 }, { groups: true })),
+  workEmail: await capture((s) =>
+    listUsers(s, org, { filter: parseFilter(`emails[type eq "work" and value eq "${VALUE}"]`), count: 100, startIndex: 1 }, { groups: true }),
+  ),
+  after: await capture((s) => listUsers(s, org, { count: 100, startIndex: 1, after: { key: KEY, id: ID } }, { groups: true })),
+  offset: await capture((s) => listUsers(s, org, { count: 100, startIndex: START }, { groups: true })),
+}
+
+/** Runs a captured statement with the placeholders replaced by this request's values. */
+function run(st: Statement, values: Record<string, unknown>) {
+  const params = st.params.map((p) => (typeof p === 'string' && p in values ? values[p] : p))
+  return sql.unsafe(st.text, params as postgres.ParameterOrJSON<never>[], { prepare: true })
+}
+
+const list = (rows: Record<string, unknown>[], total: number) => Response.json({ totalResults: total, Resources: rows })
 
 async function handle(req: Request): Promise<Response> {
   const url = new URL(req.url)
   const id = url.pathname.length > BASE.length + 1 ? url.pathname.slice(BASE.length + 1) : undefined
   if (req.method === 'GET' && id) {
-    const [row] = await sql`select * from users where organization_id = ${org} and id = ${id}`
+    const [row] = await run(statements.get, { [ID]: id })
     return row ? Response.json(row) : new Response(null, { status: 404 })
   }
   if (req.method === 'GET') {
-    const filter = url.searchParams.get('filter')
-    const userName = filter ? USER_NAME_EQ.exec(filter)?.[1] : undefined
+    const filter = url.searchParams.get('filter') ?? ''
+    const userName = USER_NAME_EQ.exec(filter)?.[1]
     if (userName !== undefined) {
-      return list(await sql`
-        select *, count(*) over () as total from users
-        where organization_id = ${org} and lower(user_name) = lower(${userName}::text)`)
+      const rows = await run(statements.userName, { [VALUE]: userName })
+      return list(rows, rows.length)
     }
-    const email = filter ? WORK_EMAIL_EQ.exec(filter) : null
-    if (email) {
-      return list(await sql`
-        select *, count(*) over () as total from users
-        where organization_id = ${org} and exists (
-          select 1 from jsonb_array_elements(emails) e
-          where lower(e->>'type') = lower(${email[1]!}::text) and lower(e->>'value') = lower(${email[2]!}::text))`)
+    const email = WORK_EMAIL_EQ.exec(filter)?.[1]
+    if (email !== undefined) {
+      const rows = await run(statements.workEmail, { [VALUE]: email })
+      return list(rows, rows.length)
     }
-    const count = Number(url.searchParams.get('count') ?? 100)
-    const total = sql`(select count(*) from users where organization_id = ${org}) as total`
     const cursor = url.searchParams.get('cursor')
     if (cursor) {
-      // Keyset: the bench hands out `created_at|id` of the row before the page.
+      // The bench hands out `created_at|id` of the row before the page.
       const [key, after] = cursor.split('|') as [string, string]
-      return list(await sql`
-        select *, ${total} from users
-        where organization_id = ${org} and (created_at, id) > (${key}::text::timestamptz, ${after}::uuid)
-        order by created_at, id limit ${count}`)
+      const rows = await run(statements.after, { [KEY]: key, [ID]: after })
+      return list(rows, Number(rows[0]?.pageTotal ?? 0))
     }
+    // Drivers send parameters as text: the placeholder offset is START - 1.
     const offset = Number(url.searchParams.get('startIndex') ?? 1) - 1
-    return list(await sql`
-      select *, ${total} from users where organization_id = ${org}
-      order by created_at, id limit ${count} offset ${offset}`)
+    const rows = await run(statements.offset, { [String(START - 1)]: String(offset) })
+    return list(rows, Number(rows[0]?.pageTotal ?? 0))
   }
   if (req.method === 'POST') {
     const u = (await req.json()) as { userName: string; name: { givenName: string; familyName: string }; title?: string; emails: { value: string }[] }

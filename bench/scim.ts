@@ -1,8 +1,8 @@
 // `bun run bench:scim` (issue 3, "Benchmark"; not a timed test). Seeds one organization
 // with 100,000 users and 10 others with 10,000 each, then loads the real server
-// (`bun server/main.ts serve`, its own process) and a bare Bun.serve baseline running
-// the same query through the same driver (bench/baseline.ts), one after the other,
-// with autocannon at 32 connections from a third process (bench/load.ts).
+// (`bun server/main.ts serve`, its own process) and a bare Bun.serve baseline that runs
+// the very statement our store sends through the same driver (bench/baseline.ts), one
+// after the other, with autocannon at 32 connections from a third process (bench/load.ts).
 // BENCH_SECONDS (default 10) sets each run's length; BENCH_DATABASE the database;
 // BENCH_ONLY=get,filter runs only those scenarios; BENCH_PROFILE=<dir> writes the
 // server's CPU profile (markdown, bun --cpu-prof-md) there when it stops.
