@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { capText, isSecretKey, isSecretPath, REDACTED, redactText, redactValue, serializeBody } from '../../../server/audit/redact'
+import { capText, isSecretKey, isSecretPath, JsonText, REDACTED, redactText, redactValue, serializeBody } from '../../../server/audit/redact'
 
 const TOKEN = `scim_${'A1b2-C3d4_'.repeat(4)}xyz`
 
@@ -106,6 +106,15 @@ describe('serializeBody', () => {
     expect(serializeBody({ userName: 'a', password: 'p' }, 1000)).toBe(`{"userName":"a","password":"${REDACTED}"}`)
   })
 
+  test('already serialized JSON (a response) is kept as is, or redacted when it may hold a secret', () => {
+    const plain = JSON.stringify({ userName: 'a', emails: [{ value: 'a@x' }] })
+    expect(serializeBody(new JsonText(plain), 1000)).toBe(plain)
+    expect(serializeBody(new JsonText(JSON.stringify({ apiToken: 't', n: 1 })), 1000)).toBe(`{"apiToken":"${REDACTED}","n":1}`)
+    // A secret-ish word that is no secret survives the slow path unchanged.
+    expect(serializeBody(new JsonText('{"title":"Keyholder"}'), 1000)).toBe('{"title":"Keyholder"}')
+    expect(serializeBody(new JsonText(JSON.stringify({ big: 'x'.repeat(5000) })), 300)).toMatch(/…\[truncated \d+ bytes\]$/)
+  })
+
   test('a raw JSON string is parsed, redacted and re-serialised', () => {
     expect(serializeBody('{ "password": "p", "x": [1] }', 1000)).toBe(`{"password":"${REDACTED}","x":[1]}`)
   })
@@ -128,6 +137,12 @@ describe('serializeBody', () => {
 
 describe('capText', () => {
   test('short text is unchanged', () => expect(capText('hello', 5)).toBe('hello'))
+  test('text exactly at the limit in bytes is unchanged; one byte over is cut', () => {
+    expect(capText('a'.repeat(100), 100)).toBe('a'.repeat(100))
+    expect(capText('é'.repeat(50), 100)).toBe('é'.repeat(50))
+    expect(capText('é'.repeat(51), 100)).toMatch(/^é+…\[truncated \d+ bytes\]$/)
+    expect(Buffer.byteLength(capText('é'.repeat(51), 100))).toBeLessThanOrEqual(100)
+  })
 
   test('N is the number of bytes cut and the result fits', () => {
     const text = 'a'.repeat(1000)
