@@ -34,6 +34,15 @@ export interface Progress {
 
 const MAX_CONFLICT_SAMPLES = 20
 const MANAGED_CHUNK = 5000
+/**
+ * Users between two full collections of the worker's heap. JSC's young collections promote
+ * what a page still holds across its awaits, and the old generation grows to about three
+ * times what is live before JSC collects it: left alone, a sync of 100,000 users took the
+ * heap from ~20 to ~90 MB and the worker's peak RSS ~150 MB above idle. Collecting every
+ * 5,000 users keeps the peak within ~60 MB of idle; a collection takes ~30 ms (about 1 s
+ * of a 100,000-user re-sync, which also collects after each chunk of managed users).
+ */
+const COLLECT_EVERY_USERS = 5000
 
 export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector, signal: AbortSignal, progress: Progress): Promise<RunCounts> {
   const { organizationId: org, bridgeId } = target
@@ -48,6 +57,7 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
     const ctx = createPlanContext(bridgeId, target.excludedEmails)
     const counts: RunCounts = { created: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, conflicts: 0, conflictSamples: [] }
     const held: { id: string; userName: string }[] = []
+    const collect = collector(COLLECT_EVERY_USERS)
     let cursor: string | null = null
     do {
       signal.throwIfAborted()
@@ -56,6 +66,7 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
       Object.assign(progress, { pages: progress.pages + 1, users: progress.users + page.users.length, cursor: page.next })
       heartbeat(progress)
       cursor = page.next
+      collect(page.users.length)
     } while (cursor)
 
     // This bridge's active users before the sync (adopted ones included; creates are still
@@ -75,11 +86,12 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
       const missing = new Set(planDeactivations(known, managed))
       held.push(...managed.filter((u) => missing.has(u.id)))
       after = managed[managed.length - 1]!.id
+      collect(managed.length)
     }
     const refusal = guardDeactivations({ activeManaged, toDeactivate: held.length, maxRatio: target.maxDeactivationRatio })
     if (refusal) throw new DeactivationRefused(refusal)
 
-    const { created, taken } = await createStagedUsers(tx)
+    const { created, taken } = await createStagedUsers(tx, org, bridgeId)
     counts.created = created
     // A userName taken since it was planned (a concurrent SCIM create) is a conflict, not an error.
     addConflicts(counts, taken.map((u) => ({ externalId: u.externalId, userName: u.userName, reason: 'user-name-taken' })))
@@ -126,6 +138,17 @@ async function loadCandidates(tx: Tx, target: SyncTarget, users: DirectoryUser[]
   const known = new Set(ours.map((u) => u.id))
   const others = await loadStoredForMatch(tx, org, bridgeId, { externalIds: [], userNames, emails })
   return { stored: [...ours, ...others.filter((u) => !known.has(u.id))], open }
+}
+
+/** Counts users through; runs a full collection each time `every` more went by. */
+function collector(every: number): (users: number) => void {
+  let since = 0
+  return (users) => {
+    since += users
+    if (since < every) return
+    since = 0
+    Bun.gc(true)
+  }
 }
 
 function addConflicts(counts: RunCounts, conflicts: Conflict[]): void {

@@ -4,6 +4,7 @@
 // (rows written must be 0), a re-sync with 1% changed (rows written must equal the
 // changes); then a baseline: the same 100,000 rows in one COPY through the same driver.
 // DATABASE_URL / TEMPORAL_ADDRESS are used when set; otherwise local services are started.
+// BENCH_DATABASE names the (dropped and recreated) database, so concurrent runs keep apart.
 import { readFileSync } from 'node:fs'
 import { buildApp } from '../server/app'
 import { loadConfig } from '../server/config'
@@ -13,12 +14,13 @@ import { createLog } from '../server/log'
 import { connectTemporal } from '../server/temporal'
 import { FakeGraph, graphUser } from '../test/fixtures/fake-graph'
 import { ROOT, startPostgres, startTemporal } from '../dev/services'
+import { loadAverage, machine } from './machine'
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000)
 const CHANGED = Math.round(USERS / 100)
 const ADMIN_TOKEN = `bench-${crypto.randomUUID()}`
 
-const pg = await startPostgres({ database: 'scim_bridge_bench', fast: true, fresh: true })
+const pg = await startPostgres({ database: process.env.BENCH_DATABASE ?? 'scim_bridge_bench', fast: true, fresh: true })
 const temporalDev = await startTemporal({ dbFile: null })
 const env = {
   DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporalDev.address, TEMPORAL_TASK_QUEUE: `bench-${crypto.randomUUID()}`,
@@ -85,6 +87,7 @@ async function baselineCopySeconds(): Promise<number> {
 }
 
 try {
+  const loadAtStart = loadAverage()
   const { id: orgId } = await api('POST', '/organizations', { name: 'bench' })
   const bridge = await api('POST', `/organizations/${orgId}/bridges`, { provider: 'microsoft-entra', settings: graph.settings(), intervalSeconds: 86400 })
   const initial = await finishedRun(bridge.id, orgId, 1)
@@ -100,7 +103,8 @@ try {
 
   const baseline = await baselineCopySeconds()
   const row = (name: string, r: typeof initial, expected: string) => `| ${name} | ${r.seconds.toFixed(1)} s | ${r.written} (${expected}) |`
-  console.log(`\nBridge benchmark: ${USERS} users, pages of 999, worker on Bun ${Bun.version}\n`)
+  console.log(`\nBridge benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${await machine(sql)}.`)
+  console.log(`${USERS} users, pages of 999; load average ${loadAtStart} at the start, ${loadAverage()} at the end.\n`)
   console.log('| step | time | rows written |\n| --- | --- | --- |')
   console.log(row('initial sync', initial, `${USERS} created`))
   console.log(row('re-sync, no change', unchanged, 'must be 0'))

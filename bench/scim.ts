@@ -7,11 +7,12 @@
 // BENCH_ONLY=get,filter runs only those scenarios; BENCH_PROFILE=<dir> writes the
 // server's CPU profile (markdown, bun --cpu-prof-md) there when it stops.
 import { rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from '../server/db/client'
 import { ROOT, freePort, startPostgres, startTemporal } from '../dev/services'
 import type { LoadResult, LoadSpec, Scenario } from './load'
+import { loadAverage, machine } from './machine'
 import { positionAt, sampleIds, seedUsers } from './seed'
 
 const USERS = 100_000
@@ -88,16 +89,8 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult
 }
 
-async function machine() {
-  const cpuinfo = await Bun.file('/proc/cpuinfo').text().catch(() => '')
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown'
-  const [{ version } = { version: '?' }] = await sql<{ version: string }[]>`select current_setting('server_version') as version`
-  const nproc = Bun.spawnSync(['nproc']).stdout.toString().trim()
-  return `${nproc} CPUs (nproc), ${model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Bun ${Bun.version}; PostgreSQL ${version} (fsync off)`
-}
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-const load1 = () => loadavg().map((l) => l.toFixed(2)).join(' ')
 
 try {
   const ourPort = await freePort()
@@ -129,7 +122,7 @@ try {
   const seedSeconds = (performance.now() - seeding) / 1000
   const ids = await sampleIds(sql, main.id, 10_000)
   const before = await positionAt(sql, main.id, DEEP - 1)
-  const host = await machine()
+  const host = await machine(sql)
 
   // Our cursor for row DEEP, as a client gets it: paging from the start, 1,000 at a time.
   let cursor = ''
@@ -142,7 +135,7 @@ try {
   const base = `http://127.0.0.1:${basePort}`
   await spawn(['bun', 'bench/baseline.ts'], { PORT: String(basePort), DATABASE_URL: pg.url, ORG_ID: main.id }, `${base}/`)
 
-  const loadAtStart = load1()
+  const loadAtStart = loadAverage()
   console.error(`seeded ${USERS + OTHER_ORGS * OTHER_USERS} users in ${seedSeconds.toFixed(1)} s; load average ${loadAtStart}; running ${SCENARIOS.length} x 2 loads of ${SECONDS} s`)
   const rows: { label: string; read: boolean; ours: LoadResult; base: LoadResult }[] = []
   for (const { scenario, label, read } of SCENARIOS) {
@@ -164,7 +157,7 @@ try {
     rows.push({ label, read, ours: o, base: b })
     console.error(`${label}: ${fmt(o.rps)} req/s (p99 ${o.p99} ms) vs baseline ${fmt(b.rps)} req/s (p99 ${b.p99} ms)`)
   }
-  const loadAtEnd = load1()
+  const loadAtEnd = loadAverage()
 
   const lines = [
     `SCIM benchmark, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${host}.`,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // Process entry: config -> db -> app -> listen, and the CLI subcommands.
-import { buildApp, type Deps } from './app'
+import type { Deps } from './app'
 import { AuditBuffer, startRetention } from './audit'
 import { loadConfig, type Config } from './config'
 import { connect, ping } from './db/client'
@@ -43,6 +43,8 @@ async function openDb(config: Config, log: Log) {
 }
 
 async function serve(config: Config, log: Log): Promise<Stop> {
+  // Loaded here, not at the top: the worker process never needs Elysia and the routes.
+  const { buildApp } = await import('./app')
   const sql = await openDb(config, log)
   const temporal = await connectTemporal(config)
   const audit = new AuditBuffer(sql, log, { maxBodyBytes: config.AUDIT_MAX_BODY_BYTES })
