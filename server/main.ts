@@ -47,7 +47,10 @@ async function serve(config: Config, log: Log): Promise<Stop> {
   const { buildApp } = await import('./app')
   const sql = await openDb(config, log)
   const temporal = await connectTemporal(config)
-  const audit = new AuditBuffer(sql, log, { maxBodyBytes: config.AUDIT_MAX_BODY_BYTES })
+  // Events go in on a connection of their own: a batch INSERT never holds up the queries
+  // of requests that the driver would otherwise pipeline behind it.
+  const auditSql = connect(config.DATABASE_URL!, 1) // set: openDb checked it
+  const audit = new AuditBuffer(auditSql, log, { maxBodyBytes: config.AUDIT_MAX_BODY_BYTES })
   const stopRetention = startRetention(sql, log, config.AUDIT_RETENTION_DAYS)
   const deps: Deps = { config, sql, temporal, log, audit }
   const app = buildApp(deps).listen({ port: config.PORT, hostname: config.HOST })
@@ -55,6 +58,7 @@ async function serve(config: Config, log: Log): Promise<Stop> {
   return async () => {
     await app.server?.stop() // stops accepting, lets in-flight requests finish
     await audit.close() // the events of those last requests
+    await auditSql.end({ timeout: 5 })
     await stopRetention()
     await temporal.close()
     await sql.end({ timeout: 5 })

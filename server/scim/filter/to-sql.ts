@@ -21,8 +21,8 @@ interface ElementSource {
   where?: Fragment
   field(sub: Attribute): Fragment
   nonEmpty: Fragment
-  /** The elements' lower-cased values as an indexed text[] (see Attribute.indexedValues). */
-  values?: Fragment
+  /** Rows that have an element whose value is `value` (case-insensitively), found through an index (Attribute.indexedValues). */
+  rowsWithValue?: (value: string) => Fragment
 }
 
 /** A filter is compiled either against the row, or against one element of a value path. */
@@ -162,7 +162,7 @@ class Compiler {
         from: sql`jsonb_array_elements(${col}) e`,
         field: (sub) => sql`(e->>${sub.name}::text)`,
         nonEmpty: sql`jsonb_array_length(${col}) > 0`,
-        ...(attribute.indexedValues ? { values: sql`scim_lower_values(${col})` } : {}),
+        ...(attribute.indexedValues ? { rowsWithValue: (value: string) => this.rowsWithValue(attribute.column!, value) } : {}),
       }
     }
     // Memberships live in group_members; qualify the outer row, whose columns the
@@ -200,6 +200,18 @@ class Compiler {
       }
     }
     throw notFilterable(attribute.name)
+  }
+
+  /**
+   * The ids of rows (of any organization: the outer query keeps its own) holding `value`
+   * in `col`, as an uncorrelated subquery that runs once. Written as `id = any(...)`, not
+   * as a plain `@>` condition: with the latter a prepared statement's generic plan ANDs
+   * the index with a scan of the organization's whole primary key range.
+   */
+  private rowsWithValue(column: string, value: string): Fragment {
+    const sql = this.sql
+    const { table } = this.rt
+    return sql`${sql(`${table}.id`)} = any(array(select v.id from ${sql(table)} v where scim_lower_values(${sql(`v.${column}`)}) @> array[lower(${value}::text)]))`
   }
 }
 
@@ -256,8 +268,8 @@ function compare(
  * test is implied by `cond` whatever the value's caseExact, so it only narrows the scan.
  */
 function withValuesIndex(sql: Sql, source: ElementSource, value: Value | undefined, cond: Fragment): Fragment {
-  if (!source.values || typeof value !== 'string') return cond
-  return sql`(${source.values} @> array[lower(${value}::text)] and ${cond})`
+  if (!source.rowsWithValue || typeof value !== 'string') return cond
+  return sql`(${source.rowsWithValue(value)} and ${cond})`
 }
 
 function exists(sql: Sql, source: ElementSource, cond: Fragment): Fragment {
