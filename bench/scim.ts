@@ -45,9 +45,13 @@ const sql = connect(pg.url, 2)
 const children: Bun.Subprocess[] = []
 const specFile = join(tmpdir(), `scim-bench-${process.pid}.json`)
 
-/** Starts a Bun process and waits until `ready` answers. */
+/**
+ * Starts a Bun process and waits until `ready` answers. Both servers run as in production
+ * (the Dockerfile sets NODE_ENV=production); without it Bun.serve runs in development mode,
+ * which cost ~8% more server CPU per request when measured.
+ */
 async function spawn(argv: string[], env: Record<string, string>, ready: string): Promise<void> {
-  const proc = Bun.spawn(argv, { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'inherit' })
+  const proc = Bun.spawn(argv, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', ...env }, stdout: 'ignore', stderr: 'inherit' })
   children.push(proc)
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await Bun.sleep(100)) {
     if (proc.exitCode !== null) throw new Error(`${argv.join(' ')} exited with ${proc.exitCode}`)
