@@ -26,19 +26,10 @@ import type { DirectoryUser } from '../connectors/types'
 
 export type UserSource = 'scim' | 'bridge' | 'manual'
 
-/** A stored user as the planner sees it (columns of `users`, camelCased). */
-export interface StoredUser {
+/** A stored user as the planner sees it (columns of `users`, camelCased): the directory fields, plus who manages it. */
+export type StoredUser = Omit<DirectoryUser, 'externalId' | 'managerExternalId'> & {
   id: string
   externalId: string | null
-  userName: string
-  email: string | null
-  givenName: string | null
-  familyName: string | null
-  displayName: string | null
-  active: boolean
-  title: string | null
-  department: string | null
-  employeeNumber: string | null
   /** The manager's externalId (the store joins it from manager_id); undefined = not loaded, not compared. */
   managerExternalId?: string | null
   source: UserSource
