@@ -1,6 +1,7 @@
 // Environment -> typed, validated config. A bad value stops the process with one
 // line naming the variable and what it expects (see ConfigError).
 import * as v from 'valibot'
+import { parseRange } from './audit/client-ip'
 
 const int = (min: number, max: number, fallback: number) =>
   v.pipe(
@@ -59,9 +60,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`config: ${name ?? 'environment'} must be ${issue.message}${got ? ` (got ${got})` : ''}`)
   }
   const c = parsed.output
+  const proxies = c.TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean)
+  // A typo here would silently stop trusting the proxy and log its address for every client.
+  const bad = proxies.find((p) => parseRange(p) === null)
+  if (bad !== undefined) {
+    throw new ConfigError(`config: TRUSTED_PROXIES must be a comma-separated list of IPs or CIDRs, like 10.0.0.0/8,::1 (got ${JSON.stringify(bad)})`)
+  }
   return {
     ...c,
     PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
-    TRUSTED_PROXIES: c.TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean),
+    TRUSTED_PROXIES: proxies,
   }
 }

@@ -13,6 +13,11 @@ describe('config', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://scim.example.com/' }).PUBLIC_URL).toBe('https://scim.example.com')
   })
 
+  test('TRUSTED_PROXIES: IPs and CIDRs, v4 and v6, comma-separated, spaces ignored', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.7 ,::1,fd00::/8 ' }).TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.168.1.7', '::1', 'fd00::/8'])
+    expect(loadConfig({}).TRUSTED_PROXIES).toEqual([])
+  })
+
   test('empty values count as unset', () => {
     expect(loadConfig({ PORT: '', ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined()
   })
@@ -26,6 +31,9 @@ describe('config', () => {
     ['ADMIN_TOKEN', 'short', 'config: ADMIN_TOKEN must be at least 16 characters (got "short")'],
     ['LOG_LEVEL', 'loud', 'config: LOG_LEVEL must be '],
     ['DATABASE_POOL_MAX', '0', 'config: DATABASE_POOL_MAX must be an integer between 1 and 500'],
+    ['TRUSTED_PROXIES', '10.0.0.0/8, 10.0.0.300', 'config: TRUSTED_PROXIES must be a comma-separated list of IPs or CIDRs, like 10.0.0.0/8,::1 (got "10.0.0.300")'],
+    ['TRUSTED_PROXIES', 'loadbalancer.internal', 'config: TRUSTED_PROXIES must be a comma-separated list of IPs or CIDRs'],
+    ['TRUSTED_PROXIES', '10.0.0.0/33', 'config: TRUSTED_PROXIES must be a comma-separated list of IPs or CIDRs'],
   ])('%s=%s is refused with one line naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message)
   })
