@@ -178,6 +178,10 @@ describe('filters', () => {
     await expectMatch(`userName eq "x' or '1'='1"`, () => false)
     await expectMatch('userName co "%"', () => false)
     await expectMatch('userName co "_"', () => false)
+    // Through the email values index too: the value is a parameter there as well.
+    await expectMatch(`emails.value eq "x' or '1'='1"`, () => false)
+    await expectMatch(`emails[type eq "work" and value eq "work1@example.com')) or true --"]`, () => false)
+    await expectMatch('emails.value eq "{work1@example.com}"', () => false)
   })
 
   test.each([
