@@ -3,7 +3,7 @@
 import type { Deps } from './app'
 import { AuditBuffer, startRetention } from './audit'
 import { loadConfig, type Config } from './config'
-import { connect, ping } from './db/client'
+import { connect, type ConnectOptions, ping } from './db/client'
 import { migrate } from './db/migrate'
 import { createLog, type Log } from './log'
 import { connectTemporal } from './temporal'
@@ -33,9 +33,9 @@ async function lazy<T>(relative: string): Promise<T> {
   }
 }
 
-async function openDb(config: Config, log: Log) {
+async function openDb(config: Config, log: Log, opts: ConnectOptions = {}) {
   if (!config.DATABASE_URL) throw new Error('config: DATABASE_URL is not set. Point it at Postgres (postgres://user:pass@host:5432/db), or use `bun run dev`.')
-  const sql = connect(config.DATABASE_URL, config.DATABASE_POOL_MAX)
+  const sql = connect(config.DATABASE_URL, config.DATABASE_POOL_MAX, opts)
   await ping(sql, config.DATABASE_URL)
   const applied = await migrate(sql)
   if (applied.length) log.info('migrations applied', applied)
@@ -45,7 +45,9 @@ async function openDb(config: Config, log: Log) {
 async function serve(config: Config, log: Log): Promise<Stop> {
   // Loaded here, not at the top: the worker process never needs Elysia and the routes.
   const { buildApp } = await import('./app')
-  const sql = await openDb(config, log)
+  // A request waits at most this long for a row another writer holds (a directory sync
+  // holds the rows it changed until it commits), then answers 503 with Retry-After.
+  const sql = await openDb(config, log, { lockTimeoutMs: 10_000 })
   const temporal = await connectTemporal(config)
   // Events go in on a connection of their own: a batch INSERT never holds up the queries
   // of requests that the driver would otherwise pipeline behind it.

@@ -8,7 +8,16 @@ export type Tx = postgres.Sql<{}> | postgres.TransactionSql<{}>
 
 export const CAMEL_COLUMNS = { column: { from: postgres.toCamel, to: postgres.fromCamel } }
 
-export function connect(url: string, max = 10): Sql {
+export interface ConnectOptions {
+  /**
+   * How long a statement waits for a row lock before it fails with 55P03. The API sets
+   * it so a request queued behind a long writer (a directory sync) answers 503 in
+   * seconds rather than hanging until statement_timeout; the worker leaves it unset.
+   */
+  lockTimeoutMs?: number
+}
+
+export function connect(url: string, max = 10, opts: ConnectOptions = {}): Sql {
   return postgres(url, {
     max,
     // Column names only: postgres.camel would also rewrite every key inside jsonb values
@@ -19,7 +28,11 @@ export function connect(url: string, max = 10): Sql {
     connect_timeout: 10,
     idle_timeout: 30,
     // Keep statements bounded so a stuck query cannot pin a pool slot forever.
-    connection: { statement_timeout: 60_000, application_name: 'scim-bridge' },
+    connection: {
+      statement_timeout: 60_000,
+      application_name: 'scim-bridge',
+      ...(opts.lockTimeoutMs ? { lock_timeout: opts.lockTimeoutMs } : {}),
+    },
   })
 }
 

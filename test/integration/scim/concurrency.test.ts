@@ -1,7 +1,9 @@
 // Concurrent writers: the unique index decides create races, row locks serialise
 // read-modify-writes so no update is lost.
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { countOf, GROUP_SCHEMA, patchBody, scimApp, tenant, uniqueName, userBody, type Send } from './helpers'
+import { connect } from '../../../server/db/client'
+import { testApp } from '../../support'
+import { countOf, ERROR, GROUP_SCHEMA, patchBody, scimApp, tenant, uniqueName, userBody, type Send } from './helpers'
 
 let scim: Send
 let sql: Awaited<ReturnType<typeof scimApp>>['sql']
@@ -22,6 +24,40 @@ describe('concurrency', () => {
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.scimType).toBe('uniqueness')
     const n = await countOf(sql`select count(*)::int as n from users where organization_id = ${orgId} and lower(user_name) = ${name.toLowerCase()}`)
     expect(n).toBe(1)
+  }, 30_000)
+
+  test('a user another writer holds (a directory sync) answers 503 + Retry-After at the lock timeout, and is audited', async () => {
+    const pool = connect(process.env.DATABASE_URL!, 2, { lockTimeoutMs: 300 })
+    try {
+      const { app } = await testApp({ sql: pool })
+      const t = await tenant(app)
+      const u = (await t.scim('POST', '/Users', userBody())).body
+      let release!: () => void
+      let locked!: () => void
+      const isLocked = new Promise<void>((r) => (locked = r))
+      const holder = sql.begin(async (tx) => {
+        await tx`select 1 from users where id = ${u.id} for update`
+        locked()
+        await new Promise<void>((r) => (release = r))
+      })
+      await isLocked
+      const busy = await t.scim('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'title', value: 'blocked' }))
+      expect(busy.status).toBe(503)
+      expect(busy.headers.get('retry-after')).toBe('5')
+      expect(busy.body).toMatchObject({ schemas: [ERROR], status: '503', detail: expect.stringContaining('another writer') })
+      release()
+      await holder
+      const ok = await t.scim('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'title', value: 'after' }))
+      expect(ok.status).toBe(200)
+      expect(ok.body.title).toBe('after')
+      for (const deadline = Date.now() + 5000; Date.now() < deadline; await Bun.sleep(50)) {
+        const n = await countOf(sql`select count(*)::int as n from scim_events where organization_id = ${t.orgId} and status = 503 and user_id = ${u.id}`)
+        if (n === 1) return
+      }
+      throw new Error('the 503 was not audited')
+    } finally {
+      await pool.end()
+    }
   }, 30_000)
 
   test('concurrent PATCHes to different attributes all land; versions count every change', async () => {

@@ -94,6 +94,14 @@ describe('errorReply', () => {
     expect(errorReply(Object.assign(new Error('dup'), { code: '23505' }), silent, 't').status).toBe(409)
     expect(errorReply(Object.assign(new Error('bad'), { code: '22P02' }), silent, 't').status).toBe(400)
   })
+  test('a lock or statement timeout is 503 with Retry-After: busy, not broken', () => {
+    for (const code of ['55P03', '57014']) {
+      const r = errorReply(Object.assign(new Error('canceling statement'), { code }), silent, 't')
+      expect(r.status).toBe(503)
+      expect(r.headers).toEqual({ 'retry-after': '5' })
+      expect(r.body).toMatchObject({ status: '503', detail: expect.stringContaining('retry shortly') })
+    }
+  })
 })
 
 describe('list parameters and cursors', () => {
