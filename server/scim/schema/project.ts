@@ -83,16 +83,17 @@ function attributeNamed(schema: Schema, name: string): Attribute | undefined {
 // Plans are immutable once built, and a client sends the same few projections (most
 // often none) on every request: build each once, within a bound.
 const plans = new WeakMap<ResourceType, Map<string, Plan>>()
-const MAX_PLANS = 1024
+const MAX_PLANS = 256
 
 function compile(rt: ResourceType, p: Projection): Plan {
-  const key = `${splitAttributeList(p.attributes).join(',')}\u0000${splitAttributeList(p.excludedAttributes).join(',')}`
+  const only = splitAttributeList(p.attributes)
+  const excluded = splitAttributeList(p.excludedAttributes)
+  const key = `${only.join(',')}\u0000${excluded.join(',')}`
   let cache = plans.get(rt)
   if (!cache) plans.set(rt, (cache = new Map()))
   let plan = cache.get(key)
   if (!plan) {
-    const only = splitAttributeList(p.attributes)
-    plan = { excluded: select(rt, splitAttributeList(p.excludedAttributes)), decisions: new Map() }
+    plan = { excluded: select(rt, excluded), decisions: new Map() }
     if (only.length > 0) plan.only = select(rt, only)
     if (cache.size < MAX_PLANS) cache.set(key, plan)
   }
