@@ -31,6 +31,14 @@ export function admin(deps: Deps) {
         set.status = 404
         return { error: { code: 'not_found', message: 'no such admin route' } }
       }
+      // lock_timeout / statement_timeout (see server/main.ts): busy, not broken.
+      const pgCode = (error as { code?: unknown }).code
+      if (pgCode === '55P03' || pgCode === '57014') {
+        deps.log.warn('admin: database busy', { code: pgCode })
+        set.status = 503
+        set.headers['retry-after'] = '5'
+        return { error: { code: 'busy', message: 'the row is held by another writer (such as a directory sync) or the database is slow; retry shortly' } }
+      }
       deps.log.error('admin: unexpected error', error)
       set.status = 500
       return { error: { code: 'internal', message: 'internal error; see the server log' } }

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { connect } from '../../../server/db/client'
 import { hashToken } from '../../../server/scim/token'
 import { ADMIN_TOKEN, admin, call, testApp } from '../../support'
 
@@ -134,4 +135,34 @@ describe('SCIM configuration', () => {
     const r = await admin(app)('POST', `/organizations/${crypto.randomUUID()}/scim-configuration`)
     expect(r.status).toBe(404)
   })
+})
+
+describe('a row another writer holds', () => {
+  test('a token rotation waits at most the lock timeout, then answers 503 with Retry-After', async () => {
+    const pool = connect(process.env.DATABASE_URL!, 2, { lockTimeoutMs: 300 })
+    try {
+      const { app: busy } = await testApp({ sql: pool })
+      const api = admin(busy)
+      const org = (await api('POST', '/organizations', { name: 'locked' })).body
+      expect((await api('POST', `/organizations/${org.id}/scim-configuration`)).status).toBe(201)
+      let release!: () => void
+      let locked!: () => void
+      const isLocked = new Promise<void>((r) => (locked = r))
+      const holder = sql.begin(async (tx) => {
+        await tx`select 1 from scim_configurations where organization_id = ${org.id} for update`
+        locked()
+        await new Promise<void>((r) => (release = r))
+      })
+      await isLocked
+      const r = await api('POST', `/organizations/${org.id}/scim-configuration/token`)
+      expect(r.status).toBe(503)
+      expect(r.headers.get('retry-after')).toBe('5')
+      expect(r.body.error.code).toBe('busy')
+      release()
+      await holder
+      expect((await api('POST', `/organizations/${org.id}/scim-configuration/token`)).status).toBe(201)
+    } finally {
+      await pool.end()
+    }
+  }, 30_000)
 })
