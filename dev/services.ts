@@ -85,7 +85,14 @@ async function waitForPostgres(bin: string, port: number, proc: { exitCode: numb
 }
 
 /** fresh: drop and recreate the database (tests start from an empty schema). */
-export async function startPostgres(opts: { dataDir?: string; database: string; fast?: boolean; fresh?: boolean }): Promise<Running<{ url: string; kind: string }>> {
+export async function startPostgres(opts: {
+  dataDir?: string
+  database: string
+  fast?: boolean
+  fresh?: boolean
+  /** Drop the database when stopping (a throwaway, e.g. one test run's). */
+  dropOnStop?: boolean
+}): Promise<Running<{ url: string; kind: string }>> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, kind: 'DATABASE_URL', stop: async () => {} }
   const bin = postgresBinDir()
   const dir = opts.dataDir ?? join(DATA, 'postgres')
@@ -118,18 +125,56 @@ export async function startPostgres(opts: { dataDir?: string; database: string; 
   }
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`
   await createDatabase(admin, opts.database, opts.fresh ?? false)
+  if (opts.dropOnStop) {
+    const stopCluster = stop
+    stop = async () => {
+      await withAdmin(admin, (sql) => sql`drop database if exists ${sql(opts.database)} with (force)`)
+      await stopCluster()
+    }
+  }
   return { url: `postgres://postgres@127.0.0.1:${port}/${opts.database}`, kind: `local cluster (${dir})`, stop }
 }
 
-async function createDatabase(adminUrl: string, name: string, fresh: boolean) {
+async function withAdmin<T>(adminUrl: string, fn: (sql: import('postgres').Sql) => Promise<T>): Promise<T> {
   const { default: postgres } = await import('postgres')
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} })
   try {
+    return await fn(sql)
+  } finally {
+    await sql.end()
+  }
+}
+
+async function createDatabase(adminUrl: string, name: string, fresh: boolean) {
+  await withAdmin(adminUrl, async (sql) => {
     if (fresh) await sql`drop database if exists ${sql(name)} with (force)`
     const [exists] = await sql`select 1 from pg_database where datname = ${name}`
     if (!exists) await sql`create database ${sql(name)}`
-  } finally {
-    await sql.end()
+  })
+}
+
+/**
+ * Databases named `<prefix><pid>` whose process is gone (a run that crashed or was
+ * killed before it could drop its own): dropped, so throwaway databases do not pile up.
+ */
+export async function dropOrphanDatabases(url: string, prefix: string): Promise<void> {
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  await withAdmin(admin.toString(), async (sql) => {
+    const rows = await sql<{ datname: string }[]>`select datname from pg_database where starts_with(datname, ${prefix})`
+    for (const { datname } of rows) {
+      const pid = Number(datname.slice(prefix.length))
+      if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await sql`drop database if exists ${sql(datname)} with (force)`
+    }
+  })
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM'
   }
 }
 

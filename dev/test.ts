@@ -4,7 +4,7 @@ import { ensureInstalled } from './bootstrap'
 import { ROOT } from './services'
 
 ensureInstalled()
-const { startPostgres, startTemporal } = await import('./services')
+const { dropOrphanDatabases, startPostgres, startTemporal } = await import('./services')
 
 function run(argv: string[], env: Record<string, string> = {}): number {
   console.log(`$ ${argv.join(' ')}`)
@@ -17,8 +17,11 @@ if (run(['bun', 'x', 'tsc', '--noEmit', '-p', '.']) !== 0) {
   process.exit(1)
 }
 
-const database = 'scim_bridge_test'
-const pg = await startPostgres({ database, fast: true, fresh: true })
+// One database per run, dropped at the end: two runs on one machine (two checkouts, or a
+// helper's run beside yours) never drop each other's tables.
+const prefix = 'scim_bridge_test_'
+const pg = await startPostgres({ database: `${prefix}${process.pid}`, fast: true, fresh: true, dropOnStop: true })
+if (pg.kind.startsWith('local cluster')) await dropOrphanDatabases(pg.url, prefix)
 const temporal = await startTemporal({ dbFile: null })
 console.log(`postgres: ${pg.kind}; temporal: ${temporal.address} (${temporal.kind})`)
 
