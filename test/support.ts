@@ -2,7 +2,7 @@
 // once per process, and the app built exactly as `serve` builds it.
 import { buildApp, type Deps } from '../server/app'
 import { loadConfig } from '../server/config'
-import { connect, type Sql } from '../server/db/client'
+import { connect, type Sql, type Tx } from '../server/db/client'
 import { migrate } from '../server/db/migrate'
 import { createLog } from '../server/log'
 
@@ -73,4 +73,26 @@ export async function newOrg(app: { handle(r: Request): Promise<Response> }, nam
   const conf = await a('POST', `/organizations/${org.body.id}/scim-configuration`)
   if (conf.status !== 201) throw new Error(`creating a SCIM configuration failed: ${conf.status} ${JSON.stringify(conf.body)}`)
   return { orgId: org.body.id as string, token: conf.body.token as string, configurationId: conf.body.id as string }
+}
+
+/**
+ * Holds what `lock` locks (e.g. `select ... for update`) in a transaction of its own, as a
+ * long writer such as a directory sync would, until `release()`.
+ */
+export async function holdLocks(sql: Sql, lock: (tx: Tx) => Promise<unknown>): Promise<{ release(): Promise<void> }> {
+  let release!: () => void
+  let locked!: () => void
+  const isLocked = new Promise<void>((r) => (locked = r))
+  const holder = sql.begin(async (tx) => {
+    await lock(tx)
+    locked()
+    await new Promise<void>((r) => (release = r))
+  })
+  await Promise.race([isLocked, holder])
+  return {
+    release: async () => {
+      release()
+      await holder
+    },
+  }
 }

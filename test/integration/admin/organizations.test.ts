@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { connect } from '../../../server/db/client'
 import { hashToken } from '../../../server/scim/token'
-import { ADMIN_TOKEN, admin, call, testApp } from '../../support'
+import { ADMIN_TOKEN, admin, call, holdLocks, testApp } from '../../support'
 
 let app: Awaited<ReturnType<typeof testApp>>['app']
 let sql: Awaited<ReturnType<typeof testApp>>['sql']
@@ -145,21 +145,12 @@ describe('a row another writer holds', () => {
       const api = admin(busy)
       const org = (await api('POST', '/organizations', { name: 'locked' })).body
       expect((await api('POST', `/organizations/${org.id}/scim-configuration`)).status).toBe(201)
-      let release!: () => void
-      let locked!: () => void
-      const isLocked = new Promise<void>((r) => (locked = r))
-      const holder = sql.begin(async (tx) => {
-        await tx`select 1 from scim_configurations where organization_id = ${org.id} for update`
-        locked()
-        await new Promise<void>((r) => (release = r))
-      })
-      await isLocked
+      const held = await holdLocks(sql, (tx) => tx`select 1 from scim_configurations where organization_id = ${org.id} for update`)
       const r = await api('POST', `/organizations/${org.id}/scim-configuration/token`)
       expect(r.status).toBe(503)
       expect(r.headers.get('retry-after')).toBe('5')
       expect(r.body.error.code).toBe('busy')
-      release()
-      await holder
+      await held.release()
       expect((await api('POST', `/organizations/${org.id}/scim-configuration/token`)).status).toBe(201)
     } finally {
       await pool.end()

@@ -2,7 +2,7 @@
 // read-modify-writes so no update is lost.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { connect } from '../../../server/db/client'
-import { testApp } from '../../support'
+import { holdLocks, testApp } from '../../support'
 import { countOf, ERROR, GROUP_SCHEMA, patchBody, scimApp, tenant, uniqueName, userBody, type Send } from './helpers'
 
 let scim: Send
@@ -32,21 +32,12 @@ describe('concurrency', () => {
       const { app } = await testApp({ sql: pool })
       const t = await tenant(app)
       const u = (await t.scim('POST', '/Users', userBody())).body
-      let release!: () => void
-      let locked!: () => void
-      const isLocked = new Promise<void>((r) => (locked = r))
-      const holder = sql.begin(async (tx) => {
-        await tx`select 1 from users where id = ${u.id} for update`
-        locked()
-        await new Promise<void>((r) => (release = r))
-      })
-      await isLocked
+      const held = await holdLocks(sql, (tx) => tx`select 1 from users where id = ${u.id} for update`)
       const busy = await t.scim('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'title', value: 'blocked' }))
       expect(busy.status).toBe(503)
       expect(busy.headers.get('retry-after')).toBe('5')
       expect(busy.body).toMatchObject({ schemas: [ERROR], status: '503', detail: expect.stringContaining('another writer') })
-      release()
-      await holder
+      await held.release()
       const ok = await t.scim('PATCH', `/Users/${u.id}`, patchBody({ op: 'replace', path: 'title', value: 'after' }))
       expect(ok.status).toBe(200)
       expect(ok.body.title).toBe('after')
