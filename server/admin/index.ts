@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { Deps } from '../app'
-import { ApiError, bearer, parseInput, safeEqual } from '../http'
+import { ApiError, BUSY_RETRY_AFTER_SECONDS, bearer, isDatabaseBusy, parseInput, safeEqual } from '../http'
 import { bridges } from './bridges'
 import { events } from './events'
 import { CreateOrganization, Uuid } from './model'
@@ -31,12 +31,10 @@ export function admin(deps: Deps) {
         set.status = 404
         return { error: { code: 'not_found', message: 'no such admin route' } }
       }
-      // lock_timeout / statement_timeout (see server/main.ts): busy, not broken.
-      const pgCode = (error as { code?: unknown }).code
-      if (pgCode === '55P03' || pgCode === '57014') {
-        deps.log.warn('admin: database busy', { code: pgCode })
+      if (isDatabaseBusy(error)) {
+        deps.log.warn('admin: database busy', { code: (error as { code?: unknown }).code })
         set.status = 503
-        set.headers['retry-after'] = '5'
+        set.headers['retry-after'] = String(BUSY_RETRY_AFTER_SECONDS)
         return { error: { code: 'busy', message: 'the row is held by another writer (such as a directory sync) or the database is slow; retry shortly' } }
       }
       deps.log.error('admin: unexpected error', error)

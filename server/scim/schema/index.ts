@@ -80,19 +80,31 @@ export interface ResolvedAttribute {
  */
 export function resolveAttribute(rt: ResourceType, path: string | AttrPath): ResolvedAttribute | undefined {
   if (typeof path !== 'string') return resolve(rt, path)
-  // Every request resolves the same few names (projection, filters, sorting): remember
-  // them, within a bound, since clients choose the strings.
-  let memo = resolved.get(rt)
-  if (!memo) resolved.set(rt, (memo = new Map()))
-  if (memo.has(path)) return memo.get(path)
-  const r = resolve(rt, path)
-  if (r) Object.freeze(r)
-  if (memo.size < MAX_MEMO) memo.set(path, r)
-  return r
+  // Every request resolves the same few names (projection, filters, sorting).
+  return resolved(rt, path, () => {
+    const r = resolve(rt, path)
+    return r && Object.freeze(r)
+  })
 }
 
-const MAX_MEMO = 4096
-const resolved = new WeakMap<ResourceType, Map<string, ResolvedAttribute | undefined>>()
+/**
+ * A memo of per-resource-type answers keyed by a client's string (an attribute path, a
+ * projection). Bounded, since clients choose the strings: past `max` keys, answers are
+ * computed and not kept. Answers must be immutable.
+ */
+export function typeMemo<T>(max: number): (rt: ResourceType, key: string, make: () => T) => T {
+  const byType = new WeakMap<ResourceType, Map<string, T>>()
+  return (rt, key, make) => {
+    let memo = byType.get(rt)
+    if (!memo) byType.set(rt, (memo = new Map()))
+    if (memo.has(key)) return memo.get(key)!
+    const value = make()
+    if (memo.size < max) memo.set(key, value)
+    return value
+  }
+}
+
+const resolved = typeMemo<ResolvedAttribute | undefined>(4096)
 
 function resolve(rt: ResourceType, path: string | AttrPath): ResolvedAttribute | undefined {
   let p: AttrPath

@@ -2,7 +2,7 @@
 // resource (as returned by the store). `returned: always` attributes and `schemas`
 // always stay, `never` never appears, `request` only when named; names are matched
 // case-insensitively, may be URN-qualified or dotted; unknown names are ignored.
-import { isExtension, resolveAttribute, schemaById, schemasOf } from './index'
+import { isExtension, resolveAttribute, schemaById, schemasOf, typeMemo } from './index'
 import type { Attribute, ResourceType, Schema } from './types'
 import { isObject, type ScimObject } from './validate'
 
@@ -80,24 +80,18 @@ function attributeNamed(schema: Schema, name: string): Attribute | undefined {
   return names.get(name)
 }
 
-// Plans are immutable once built, and a client sends the same few projections (most
-// often none) on every request: build each once, within a bound.
-const plans = new WeakMap<ResourceType, Map<string, Plan>>()
-const MAX_PLANS = 256
+// Plans are immutable once built (but for their decisions memo), and a client sends the
+// same few projections (most often none) on every request.
+const plans = typeMemo<Plan>(256)
 
 function compile(rt: ResourceType, p: Projection): Plan {
   const only = splitAttributeList(p.attributes)
   const excluded = splitAttributeList(p.excludedAttributes)
-  const key = `${only.join(',')}\u0000${excluded.join(',')}`
-  let cache = plans.get(rt)
-  if (!cache) plans.set(rt, (cache = new Map()))
-  let plan = cache.get(key)
-  if (!plan) {
-    plan = { excluded: select(rt, excluded), decisions: new Map() }
-    if (only.length > 0) plan.only = select(rt, only)
-    if (cache.size < MAX_PLANS) cache.set(key, plan)
-  }
-  return plan
+  return plans(rt, `${only.join(',')}\u0000${excluded.join(',')}`, () => ({
+    excluded: select(rt, excluded),
+    decisions: new Map(),
+    ...(only.length > 0 ? { only: select(rt, only) } : {}),
+  }))
 }
 
 function select(rt: ResourceType, names: string[]): Selection {
