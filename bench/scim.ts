@@ -13,7 +13,7 @@ import { connect } from '../server/db/client'
 import { ROOT, freePort, startPostgres, startTemporal } from '../dev/services'
 import type { LoadResult, LoadSpec, Scenario } from './load'
 import { loadAverage, machine } from './machine'
-import { positionAt, sampleIds, seedUsers } from './seed'
+import { positionAt, sampleIds, seedUsers, userNameOf } from './seed'
 
 const USERS = 100_000
 const OTHER_ORGS = 10
@@ -94,6 +94,23 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
 }
 
 
+/**
+ * Both servers find the same user by userName and by id; otherwise the comparison is void
+ * (a statement left with its capture placeholder finds nothing, and fast).
+ */
+async function sameAnswers(ours: string, base: string, token: string, id: string): Promise<void> {
+  const filter = `${SCIM}/Users?filter=${encodeURIComponent(`userName eq "${userNameOf('bench.user', 42)}"`)}`
+  const got = [
+    (await call<{ Resources: { id: string }[] }>(ours, token, 'GET', filter)).Resources.map((u) => u.id),
+    (await call<{ Resources: { id: string }[] }>(base, token, 'GET', filter)).Resources.map((u) => u.id),
+    [(await call<{ id: string }>(ours, token, 'GET', `${SCIM}/Users/${id}`)).id],
+    [(await call<{ id: string }>(base, token, 'GET', `${SCIM}/Users/${id}`)).id],
+  ]
+  if (got[0]!.length !== 1 || got[0]![0] !== got[1]![0] || got[2]![0] !== id || got[3]![0] !== id) {
+    throw new Error(`the baseline and our server disagree: ${JSON.stringify(got)}`)
+  }
+}
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 try {
@@ -138,6 +155,7 @@ try {
   const basePort = await freePort()
   const base = `http://127.0.0.1:${basePort}`
   await spawn(['bun', 'bench/baseline.ts'], { PORT: String(basePort), DATABASE_URL: pg.url, ORG_ID: main.id }, `${base}/`)
+  await sameAnswers(ours, base, main.token, ids[0]!)
 
   const loadAtStart = loadAverage()
   console.error(`seeded ${USERS + OTHER_ORGS * OTHER_USERS} users in ${seedSeconds.toFixed(1)} s; load average ${loadAtStart}; running ${SCENARIOS.length} x 2 loads of ${SECONDS} s`)
