@@ -117,6 +117,13 @@ describe('the store merges concurrent lookups on the pool, never in a transactio
       expect(lookups.length).toBeGreaterThan(0)
       expect(lookups.length).toBeLessThanOrEqual(10)
 
+      // More than one statement holds (512 keys): split, padded, every answer in its place.
+      statements.length = 0
+      const many = Array.from({ length: 1100 }, (_, i) => (i % 3 === 0 ? crypto.randomUUID() : aUsers[i % aUsers.length]!.id))
+      const found = await Promise.all(many.map((id) => getUser(spied, a.orgId, id)))
+      expect(found.map((s) => s?.id)).toEqual(many.map((id, i) => (i % 3 === 0 ? undefined : id)))
+      expect(statements.filter((s) => s.includes('as k(key, i)')).length).toBeGreaterThanOrEqual(3)
+
       // In a transaction, a lookup sees the transaction's own write.
       statements.length = 0
       const userName = uniqueName('in-tx')
