@@ -1,5 +1,5 @@
 // The Temporal client used by the HTTP server (admin actions on bridge workflows).
-import { Client, Connection } from '@temporalio/client'
+import { Client, Connection, type ConnectionLike } from '@temporalio/client'
 import { temporal as proto } from '@temporalio/proto'
 import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes'
 import type { Config } from './config'
@@ -28,7 +28,7 @@ export function firstLine(e: unknown): string {
  * Registers our Keyword search attributes when the namespace lacks them, so any
  * Temporal cluster works without a manual `temporal operator` step. Idempotent.
  */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<string[]> {
   const have = await connection.operatorService.listSearchAttributes({ namespace })
   const missing = SEARCH_ATTRIBUTE_NAMES.filter((n) => !(n in (have.customAttributes ?? {})))
   if (!missing.length) return []

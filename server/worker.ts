@@ -1,11 +1,12 @@
 // The Temporal worker: bridge workflows (bundled from workflows/ in a child process) and their activities.
+import { Client } from '@temporalio/client'
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker'
 import { createActivities } from '../activities'
 import { ensureBridgeWorkflows } from './bridges/workflows'
 import type { Config } from './config'
 import type { Sql } from './db/client'
 import type { Log } from './log'
-import { connectTemporal, ensureSearchAttributes, firstLine } from './temporal'
+import { ensureSearchAttributes, firstLine } from './temporal'
 import { prepareWorkflowBundle } from './workflow-bundle'
 
 // The SDK logs every worker state change at INFO; keep its voice at our level or above warn.
@@ -29,8 +30,9 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
   } catch (e) {
     throw new Error(`temporal: cannot reach ${address}: ${firstLine(e)}. Check TEMPORAL_ADDRESS and that the server is running.`)
   }
-  const temporal = await connectTemporal(config)
-  const registered = await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE)
+  // One connection for the worker and the client that starts missing bridge workflows.
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE })
+  const registered = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE)
   if (registered.length) deps.log.info('registered search attributes', registered)
   // webpack never runs here: a worker bundling its own workflows peaks ~150 MB higher.
   const workflowBundle = await prepareWorkflowBundle()
@@ -43,7 +45,7 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
     // Cancellation reaches a running activity with its next heartbeat: keep pausing a sync prompt.
     maxHeartbeatThrottleInterval: '2 seconds',
   })
-  const bridges = await ensureBridgeWorkflows(temporal.client, deps.sql, config.TEMPORAL_TASK_QUEUE)
+  const bridges = await ensureBridgeWorkflows(client, deps.sql, config.TEMPORAL_TASK_QUEUE)
   if (bridges) deps.log.info('bridge workflows ensured', { bridges })
   const running = worker.run()
   return {
@@ -53,7 +55,6 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
       if (worker.getState() === 'RUNNING') worker.shutdown()
       await running.catch((e) => deps.log.error('worker stopped with an error', e))
       await connection.close()
-      await temporal.close()
     },
   }
 }
