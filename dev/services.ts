@@ -2,7 +2,7 @@
 // Postgres: DATABASE_URL, else a private cluster from the installed PostgreSQL
 // binaries under .data/, else an embedded PGlite behind a socket.
 // Temporal: TEMPORAL_ADDRESS, else the `temporal` CLI, else our dev/temporal build.
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, chmodSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes'
@@ -61,16 +61,8 @@ function asPostgresUser(argv: string[]): string[] {
 }
 
 function runningPostmasterPort(dataDir: string): number | null {
-  const pidFile = join(dataDir, 'postmaster.pid')
-  if (!existsSync(pidFile)) return null
-  const lines = readFileSync(pidFile, 'utf8').split('\n')
-  const pid = Number(lines[0])
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return null
-  }
-  return Number(lines[3]) || null
+  if (postmasterPid(dataDir) === null) return null
+  return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]) || null
 }
 
 async function waitForPostgres(bin: string, port: number, proc: { exitCode: number | null } | null, logFile: string) {
@@ -108,8 +100,9 @@ export async function startPostgres(opts: {
     if (init.exitCode !== 0) throw new Error(`postgres: initdb failed in ${dir}: ${init.stderr.toString().trim().split('\n').pop()}`)
   }
 
+  // Registered before looking: a user that is stopping the cluster now sees us and leaves it up.
+  const users = clusterUsers(dir)
   let port = runningPostmasterPort(dir)
-  let stop = async () => {}
   if (port === null) {
     port = await freePort()
     const logFile = join(dir, 'server.log')
@@ -118,10 +111,10 @@ export async function startPostgres(opts: {
     if (opts.fast) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off')
     const proc = Bun.spawn(asPostgresUser(args), { stdout: 'ignore', stderr: Bun.file(logFile) })
     await waitForPostgres(bin, port, proc, logFile)
-    stop = async () => {
-      proc.kill('SIGINT') // "fast" shutdown
-      await proc.exited
-    }
+    users.markStarted(proc.pid)
+  }
+  let stop = async () => {
+    if (users.leave()) await stopPostmaster(dir)
   }
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`
   await createDatabase(admin, opts.database, opts.fresh ?? false)
@@ -133,6 +126,52 @@ export async function startPostgres(opts: {
     }
   }
   return { url: `postgres://postgres@127.0.0.1:${port}/${opts.database}`, kind: `local cluster (${dir})`, stop }
+}
+
+/**
+ * Who uses a local cluster: one file per user in `<dataDir>.users/`, named `<pid>-<random>`.
+ * Several processes share one cluster (two `bun run test` runs, a benchmark, `bun run dev`):
+ * a user that leaves stops it only when no other live user is left, and only a cluster our
+ * tooling started (its postmaster is the one `started` names); one started by hand is
+ * never stopped.
+ */
+function clusterUsers(dir: string) {
+  const folder = `${dir}.users`
+  mkdirSync(folder, { recursive: true })
+  const me = join(folder, `${process.pid}-${crypto.randomUUID().slice(0, 8)}`)
+  writeFileSync(me, '')
+  const started = join(folder, 'started')
+  return {
+    markStarted(postmasterPid: number) {
+      writeFileSync(started, String(postmasterPid))
+    },
+    /** Leaves; true when the caller should stop the cluster. */
+    leave(): boolean {
+      rmSync(me, { force: true })
+      for (const name of readdirSync(folder)) {
+        if (name === 'started') continue
+        if (isAlive(Number(name.split('-')[0]))) return false
+        rmSync(join(folder, name), { force: true }) // a user that died without leaving
+      }
+      const postmaster = postmasterPid(dir)
+      return postmaster !== null && existsSync(started) && Number(readFileSync(started, 'utf8')) === postmaster
+    },
+  }
+}
+
+function postmasterPid(dataDir: string): number | null {
+  const pidFile = join(dataDir, 'postmaster.pid')
+  if (!existsSync(pidFile)) return null
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0])
+  return pid > 0 && isAlive(pid) ? pid : null
+}
+
+/** A "fast" shutdown (SIGINT), waited for. */
+async function stopPostmaster(dataDir: string): Promise<void> {
+  const pid = postmasterPid(dataDir)
+  if (pid === null) return
+  process.kill(pid, 'SIGINT')
+  for (let i = 0; i < 300 && isAlive(pid); i++) await sleep(100)
 }
 
 async function withAdmin<T>(adminUrl: string, fn: (sql: import('postgres').Sql) => Promise<T>): Promise<T> {

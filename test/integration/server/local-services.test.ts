@@ -1,9 +1,10 @@
 // The Docker-free services `bun run dev` falls back to.
 import { expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, portIsFree, startPglite } from '../../../dev/services'
+import postgres from 'postgres'
+import { freePort, portIsFree, startPglite, startPostgres } from '../../../dev/services'
 import { connect } from '../../../server/db/client'
 import { migrate } from '../../../server/db/migrate'
 
@@ -32,3 +33,43 @@ test('freePort gives a loopback port nobody listens on', async () => {
   expect(await portIsFree(port)).toBe(false)
   server.stop(true)
 })
+
+test('a local cluster shared by several users stops with the last of them; one started by hand is left running', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'pg-shared-'))
+  chmodSync(parent, 0o755) // the postgres user must reach the data directory
+  const dataDir = join(parent, 'postgres')
+  const saved = process.env.DATABASE_URL
+  delete process.env.DATABASE_URL // else startPostgres hands that out
+  const answers = async (url: string) => {
+    const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 })
+    try {
+      return (await sql`select 1 as one`)[0]?.one === 1
+    } catch {
+      return false
+    } finally {
+      await sql.end({ timeout: 1 })
+    }
+  }
+  const postmaster = () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+  try {
+    const first = await startPostgres({ dataDir, database: 'first', fast: true })
+    const second = await startPostgres({ dataDir, database: 'second', fast: true })
+    expect(new URL(second.url).port).toBe(new URL(first.url).port)
+    await first.stop() // it started the cluster, but the second still uses it
+    expect(await answers(second.url)).toBe(true)
+    await second.stop() // the last user: the cluster goes
+    expect(await answers(second.url)).toBe(false)
+    expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false)
+
+    // Without the mark of our tooling (as for a cluster started by hand), nobody stops it.
+    const third = await startPostgres({ dataDir, database: 'third', fast: true })
+    rmSync(join(`${dataDir}.users`, 'started'))
+    await third.stop()
+    expect(await answers(third.url)).toBe(true)
+    process.kill(postmaster(), 'SIGINT')
+    for (let i = 0; i < 100 && existsSync(join(dataDir, 'postmaster.pid')); i++) await Bun.sleep(100)
+  } finally {
+    if (saved !== undefined) process.env.DATABASE_URL = saved
+    rmSync(parent, { recursive: true, force: true })
+  }
+}, 120_000)
