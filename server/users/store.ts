@@ -100,7 +100,7 @@ function lookUp(sql: Tx, orgId: string, by: LookupKey, key: string, opts: ReadOp
 // plan. With `unnest($1::text[])` it assumed 10 rows, found custom plans cheaper, and
 // planned anew on every execution (~0.35 ms of Postgres CPU each, measured).
 const LOOKUP_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
-export const MAX_LOOKUP_BATCH = LOOKUP_SIZES.at(-1)!
+const MAX_LOOKUP_BATCH = LOOKUP_SIZES.at(-1)!
 const lookupStatements = new Map<string, string>()
 
 function lookupStatement(by: LookupKey, size: number, opts: ReadOptions): string {
