@@ -72,15 +72,13 @@ export class Coalescer<K, V> {
 export class CoalescerGroups<K, V> {
   private readonly groups = new Map<string, Coalescer<K, V>>()
 
-  constructor(
-    private readonly make: (group: string) => (keys: K[]) => Promise<(V | undefined)[]>,
-    private readonly opts: Omit<CoalescerOptions, 'onIdle'> = {},
-  ) {}
+  constructor(private readonly opts: Omit<CoalescerOptions, 'onIdle'> = {}) {}
 
-  load(group: string, key: K): Promise<V | undefined> {
+  /** `fetch` answers the group's batches; the one given with the group's first lookup is kept while it is busy. */
+  load(group: string, key: K, fetch: (keys: K[]) => Promise<(V | undefined)[]>): Promise<V | undefined> {
     let c = this.groups.get(group)
     if (!c) {
-      const made: Coalescer<K, V> = new Coalescer(this.make(group), {
+      const made: Coalescer<K, V> = new Coalescer(fetch, {
         ...this.opts,
         onIdle: () => {
           if (this.groups.get(group) === made) this.groups.delete(group)

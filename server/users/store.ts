@@ -81,18 +81,10 @@ const coalesced = new WeakMap<object, CoalescerGroups<string, Row>>()
 /** One user by id or (case-insensitive) userName; concurrent ones on the pool share a statement. */
 function lookUp(sql: Tx, orgId: string, by: LookupKey, key: string, opts: ReadOptions): Promise<Row | undefined> {
   if (!('begin' in sql)) return rowsByKeys(sql, orgId, by, [key], opts).then(([row]) => row)
-  let groups = coalesced.get(sql)
-  if (!groups) {
-    groups = new CoalescerGroups(
-      (group) => {
-        const [org, kind, withGroups] = group.split('|') as [string, LookupKey, string]
-        return (keys) => rowsByKeys(sql, org, kind, keys, { groups: withGroups === 'groups' })
-      },
-      { maxBatch: MAX_LOOKUP_BATCH },
-    )
-    coalesced.set(sql, groups)
-  }
-  return groups.load(`${orgId}|${by}|${opts.groups ? 'groups' : ''}`, key)
+  let batches = coalesced.get(sql)
+  if (!batches) coalesced.set(sql, (batches = new CoalescerGroups({ maxBatch: MAX_LOOKUP_BATCH })))
+  const group = `${orgId}|${by}|${opts.groups ? 'groups' : ''}`
+  return batches.load(group, key, (keys) => rowsByKeys(sql, orgId, by, keys, opts))
 }
 
 // Keys go in as a VALUES list padded with nulls (which match nothing) to a size from

@@ -96,28 +96,24 @@ describe('Coalescer', () => {
 describe('CoalescerGroups', () => {
   test('groups never share a batch, and each fetch knows its group', async () => {
     const seen: string[] = []
-    const groups = new CoalescerGroups<string, string>((group) => async (keys) => {
+    const groups = new CoalescerGroups<string, string>({ maxInFlight: 1 })
+    const fetchOf = (group: string) => async (keys: string[]) => {
       seen.push(`${group}:${keys.join(',')}`)
       return keys.map((k) => `${group}/${k}`)
-    }, { maxInFlight: 1 })
-    const results = await Promise.all([
-      groups.load('org-a', '1'),
-      groups.load('org-b', '1'),
-      groups.load('org-a', '2'),
-      groups.load('org-b', '2'),
-      groups.load('org-a', '3'),
-    ])
+    }
+    const load = (group: string, key: string) => groups.load(group, key, fetchOf(group))
+    const results = await Promise.all([load('org-a', '1'), load('org-b', '1'), load('org-a', '2'), load('org-b', '2'), load('org-a', '3')])
     expect(results).toEqual(['org-a/1', 'org-b/1', 'org-a/2', 'org-b/2', 'org-a/3'])
     expect(seen).toEqual(['org-a:1', 'org-b:1', 'org-a:2,3', 'org-b:2'])
   })
 
   test('idle groups are dropped, so memory follows the lookups in progress', async () => {
-    const groups = new CoalescerGroups<string, string>(() => upper)
-    const pending = Array.from({ length: 50 }, (_, i) => groups.load(`org-${i}`, 'k'))
+    const groups = new CoalescerGroups<string, string>()
+    const pending = Array.from({ length: 50 }, (_, i) => groups.load(`org-${i}`, 'k', upper))
     expect(groups.size).toBe(50)
     await Promise.all(pending)
     expect(groups.size).toBe(0)
-    expect(await groups.load('org-1', 'again')).toBe('AGAIN')
+    expect(await groups.load('org-1', 'again', upper)).toBe('AGAIN')
     expect(groups.size).toBe(0)
   })
 })
