@@ -6,6 +6,7 @@ import type postgres from 'postgres'
 import type { Tx } from '../db/client'
 import { type Stored, changedColumns, columnsOf, forSql, fromRow, toColumns } from '../scim/columns'
 import { invalidValue } from '../scim/errors'
+import { lookUp } from '../scim/lookup'
 import { type ListQuery, selectPage } from '../scim/page'
 import type { MemberOp } from '../scim/patch'
 import { GROUP } from '../scim/schema'
@@ -23,17 +24,20 @@ export interface ReadOptions {
 
 const META = ['id', 'version', 'created_at', 'updated_at']
 
-function selectList(sql: Tx, opts: ReadOptions): Fragment {
-  const s = sql as postgres.Sql<{}>
-  const cols = [...META, ...columnsOf(GROUP).map((m) => m.column)].map((c) => `groups.${c}`)
-  const members = opts.members
-    ? s`, (
+// Both select lists are constant text, built once (names come from the schema).
+const COLUMNS = [...META, ...columnsOf(GROUP).map((m) => m.column)].map((c) => `groups."${c.replace(/"/g, '""')}"`).join(', ')
+const MEMBERS = `(
       select coalesce(jsonb_agg(jsonb_build_object('value', u.id, 'display', coalesce(u.display_name, u.user_name)) order by lower(u.user_name)), '[]'::jsonb)
       from group_members gm join users u on u.organization_id = gm.organization_id and u.id = gm.user_id
       where gm.organization_id = groups.organization_id and gm.group_id = groups.id
     ) as member_list`
-    : s``
-  return s`${s(cols)} ${members}`
+const SELECT_LIST_WITH_MEMBERS = `${COLUMNS}, ${MEMBERS}`
+
+/** The select list over `groups`, with the members when asked. */
+const selectText = (opts: ReadOptions) => (opts.members ? SELECT_LIST_WITH_MEMBERS : COLUMNS)
+
+function selectList(sql: Tx, opts: ReadOptions): Fragment {
+  return (sql as postgres.Sql<{}>).unsafe(selectText(opts))
 }
 
 function toStored(row: Row): Stored {
@@ -45,7 +49,7 @@ function toStored(row: Row): Stored {
 
 export async function getGroup(sql: Tx, orgId: string, id: string, opts: ReadOptions = {}): Promise<Stored | undefined> {
   if (!isUuid(id)) return undefined
-  const [row] = await sql<Row[]>`select ${selectList(sql, opts)} from groups where organization_id = ${orgId} and id = ${id}`
+  const row = await lookUp<Row>(sql, 'groups', orgId, 'id', id, selectText(opts))
   return row && toStored(row)
 }
 

@@ -4,9 +4,9 @@
 // Inputs are canonical User resources (validateResource's output).
 import type postgres from 'postgres'
 import type { Tx } from '../db/client'
-import { CoalescerGroups } from '../db/coalesce'
 import { type Stored, changedColumns, columnsOf, forSql, fromRow } from '../scim/columns'
 import { uniqueness } from '../scim/errors'
+import { lookUp } from '../scim/lookup'
 import { type ListQuery, type PageRows, type Position, selectPage } from '../scim/page'
 import { USER, resolveAttribute } from '../scim/schema'
 import type { ScimObject } from '../scim/schema/validate'
@@ -51,8 +51,10 @@ const SELECT_LIST = `${COLUMNS}, ${MANAGER}`
 const SELECT_LIST_WITH_GROUPS = `${SELECT_LIST}, ${GROUPS}`
 
 /** The select list over `users`, with the manager's name and, when asked, the groups. */
+const selectText = (opts: ReadOptions) => (opts.groups ? SELECT_LIST_WITH_GROUPS : SELECT_LIST)
+
 function selectList(sql: Tx, opts: ReadOptions): Fragment {
-  return (sql as postgres.Sql<{}>).unsafe(opts.groups ? SELECT_LIST_WITH_GROUPS : SELECT_LIST)
+  return (sql as postgres.Sql<{}>).unsafe(selectText(opts))
 }
 
 /** Row -> Stored: the canonical resource plus `groups` and `manager.displayName`. */
@@ -68,56 +70,8 @@ function toStored(row: Row): Stored {
 
 export async function getUser(sql: Tx, orgId: string, id: string, opts: ReadOptions = {}): Promise<Stored | undefined> {
   if (!isUuid(id)) return undefined
-  const row = await lookUp(sql, orgId, 'id', id, opts)
+  const row = await lookUp<Row>(sql, 'users', orgId, 'id', id, selectText(opts))
   return row && toStored(row)
-}
-
-type LookupKey = 'id' | 'userName'
-
-// Inside a transaction a read must see the transaction's own writes: only lookups on
-// the pool (the `sql` that has `begin`) are coalesced with other requests'.
-const coalesced = new WeakMap<object, CoalescerGroups<string, Row>>()
-
-/** One user by id or (case-insensitive) userName; concurrent ones on the pool share a statement. */
-function lookUp(sql: Tx, orgId: string, by: LookupKey, key: string, opts: ReadOptions): Promise<Row | undefined> {
-  if (!('begin' in sql)) return rowsByKeys(sql, orgId, by, [key], opts).then(([row]) => row)
-  let batches = coalesced.get(sql)
-  if (!batches) coalesced.set(sql, (batches = new CoalescerGroups({ maxBatch: MAX_LOOKUP_BATCH })))
-  const group = `${orgId}|${by}|${opts.groups ? 'groups' : ''}`
-  return batches.load(group, key, (keys) => rowsByKeys(sql, orgId, by, keys, opts))
-}
-
-// Keys go in as a VALUES list padded with nulls (which match nothing) to a size from
-// this ladder. The planner then knows the row count, and each size keeps one generic
-// plan. With `unnest($1::text[])` it assumed 10 rows, found custom plans cheaper, and
-// planned anew on every execution (~0.35 ms of Postgres CPU each, measured).
-const LOOKUP_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
-const MAX_LOOKUP_BATCH = LOOKUP_SIZES.at(-1)!
-const lookupStatements = new Map<string, string>()
-
-function lookupStatement(by: LookupKey, size: number, opts: ReadOptions): string {
-  const name = `${by}|${size}|${opts.groups ? 'groups' : ''}`
-  let text = lookupStatements.get(name)
-  if (text === undefined) {
-    const values = Array.from({ length: size }, (_, i) => `($${i + 2}::text, ${i})`).join(', ')
-    const match = by === 'id' ? 'users.id = k.key::uuid' : 'lower(users.user_name) = lower(k.key)'
-    text = `select k.i as lookup_index, ${opts.groups ? SELECT_LIST_WITH_GROUPS : SELECT_LIST}
-      from (values ${values}) as k(key, i)
-      join users on users.organization_id = $1 and ${match}`
-    lookupStatements.set(name, text)
-  }
-  return text
-}
-
-/** The users the keys name, at the keys' positions. Ids must be UUIDs (isUuid). */
-async function rowsByKeys(sql: Tx, orgId: string, by: LookupKey, keys: string[], opts: ReadOptions): Promise<(Row | undefined)[]> {
-  const size = LOOKUP_SIZES.find((n) => n >= keys.length)
-  if (size === undefined) throw new RangeError(`at most ${MAX_LOOKUP_BATCH} keys per lookup`)
-  const params = [orgId, ...keys, ...new Array<null>(size - keys.length).fill(null)]
-  const rows = await sql.unsafe<(Row & { lookupIndex: number })[]>(lookupStatement(by, size, opts), params, { prepare: true })
-  const out: (Row | undefined)[] = new Array(keys.length)
-  for (const row of rows) out[row.lookupIndex] = row
-  return out
 }
 
 /**
@@ -149,7 +103,7 @@ export async function lockUser(sql: Tx, orgId: string, id: string): Promise<Lock
 export async function listUsers(sql: Tx, orgId: string, q: ListQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
   const userName = userNameLookup(q)
   if (userName !== undefined) {
-    const row = await lookUp(sql, orgId, 'userName', userName, opts)
+    const row = await lookUp<Row>(sql, 'users', orgId, 'userName', userName, selectText(opts))
     return { total: row ? 1 : 0, items: row ? [toStored(row)] : [], more: false }
   }
   const page: PageRows<Row> = await selectPage<Row>(sql, USER, orgId, q, selectList(sql, opts))

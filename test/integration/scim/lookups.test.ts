@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
 import { CAMEL_COLUMNS } from '../../../server/db/client'
+import { getGroup } from '../../../server/groups/store'
 import { getUser, listUsers } from '../../../server/users/store'
 import { parseFilter } from '../../../server/scim/filter/parse'
 import { ENTERPRISE, GROUP_SCHEMA, expectError, scimApp, tenant, uniqueName, userBody } from './helpers'
@@ -66,6 +67,25 @@ describe('concurrent point lookups from two organizations', () => {
   })
 })
 
+describe('concurrent group reads by id', () => {
+  test('each gets its own organization’s group, with members only when asked', async () => {
+    const group = async (t: Tenant, members: User[]) =>
+      (await t.scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: `g-${crypto.randomUUID()}`, members: members.map((m) => ({ value: m.id })) })).body as { id: string }
+    const aGroups = await Promise.all(aUsers.slice(0, 10).map((u, i) => group(a, aUsers.slice(i, i + 3))))
+    const bGroups = await Promise.all(bUsers.slice(0, 10).map((u, i) => group(b, bUsers.slice(i, i + 2))))
+    const checks: Promise<void>[] = []
+    for (const [me, mine, theirs, size] of [[a, aGroups, bGroups, 3], [b, bGroups, aGroups, 2]] as const) {
+      for (const g of mine) {
+        checks.push(me.scim('GET', `/Groups/${g.id}`).then((r) => expect([r.status, r.body.id, r.body.members.length]).toEqual([200, g.id, size])))
+        checks.push(me.scim('GET', `/Groups/${g.id}?excludedAttributes=members`).then((r) => expect([r.status, r.body.id, r.body.members]).toEqual([200, g.id, undefined])))
+      }
+      for (const g of theirs) checks.push(me.scim('GET', `/Groups/${g.id}`).then((r) => void expectError(r, 404)))
+    }
+    await Promise.all(checks)
+    expect(checks.length).toBe(2 * 30)
+  })
+})
+
 describe('the lookup path answers as the general list path does', () => {
   test('same body, groups and manager included; projections and count=0 respected', async () => {
     const manager = (await a.scim('POST', '/Users', userBody(uniqueName('boss'), { displayName: 'The Boss' }))).body as User
@@ -123,6 +143,18 @@ describe('the store merges concurrent lookups on the pool, never in a transactio
       const found = await Promise.all(many.map((id) => getUser(spied, a.orgId, id)))
       expect(found.map((s) => s?.id)).toEqual(many.map((id, i) => (i % 3 === 0 ? undefined : id)))
       expect(statements.filter((s) => s.includes('as k(key, i)')).length).toBeGreaterThanOrEqual(3)
+
+      // Lookups asking for other columns never share a statement: each row has what it asked for.
+      const [group] = await spied<{ id: string }[]>`
+        insert into groups (organization_id, display_name) values (${a.orgId}, ${`g-${crypto.randomUUID()}`}) returning id`
+      const [member] = await spied<{ id: string }[]>`
+        insert into users (organization_id, user_name, source) values (${a.orgId}, ${uniqueName('member')}, 'scim') returning id`
+      await spied`insert into group_members (organization_id, group_id, user_id) values (${a.orgId}, ${group!.id}, ${member!.id})`
+      const asks = Array.from({ length: 40 }, (_, i) => i % 2 === 1)
+      const groups = await Promise.all(asks.map((members) => getGroup(spied, a.orgId, group!.id, { members })))
+      expect(groups.map((g) => (g?.resource.members as unknown[] | undefined)?.length)).toEqual(asks.map((members) => (members ? 1 : undefined)))
+      const withUserGroups = await Promise.all(asks.map((groups) => getUser(spied, a.orgId, member!.id, { groups })))
+      expect(withUserGroups.map((u) => (u?.resource.groups as unknown[] | undefined)?.length)).toEqual(asks.map((groups) => (groups ? 1 : undefined)))
 
       // In a transaction, a lookup sees the transaction's own write.
       statements.length = 0
