@@ -49,7 +49,7 @@ function toStored(row: Row): Stored {
 
 export async function getGroup(sql: Tx, orgId: string, id: string, opts: ReadOptions = {}): Promise<Stored | undefined> {
   if (!isUuid(id)) return undefined
-  const row = await lookUp<Row>(sql, 'groups', orgId, 'id', id, selectText(opts))
+  const row = await lookUp<Row>(sql, 'groups.id', orgId, id, selectText(opts))
   return row && toStored(row)
 }
 

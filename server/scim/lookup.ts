@@ -7,14 +7,14 @@
 import type { Tx } from '../db/client'
 import { CoalescerGroups } from '../db/coalesce'
 
-export type LookupTable = 'users' | 'groups'
-export type LookupKey = 'id' | 'userName'
-
-const MATCH: Record<LookupKey, (table: LookupTable) => string> = {
-  id: (table) => `${table}.id = k.key::uuid`,
+/** What is looked up, by what: only these pairs exist (a group has no userName). */
+const LOOKUPS = {
+  'users.id': { table: 'users', match: 'users.id = k.key::uuid' },
   // users_user_name: (organization_id, lower(user_name)), unique.
-  userName: (table) => `lower(${table}.user_name) = lower(k.key)`,
-}
+  'users.userName': { table: 'users', match: 'lower(users.user_name) = lower(k.key)' },
+  'groups.id': { table: 'groups', match: 'groups.id = k.key::uuid' },
+} as const
+export type Lookup = keyof typeof LOOKUPS
 
 // Keys go in as a VALUES list padded with nulls (which match nothing) to a size from
 // this ladder. The planner then knows the row count, and each size keeps one generic
@@ -34,25 +34,27 @@ const listNumber = (columns: string) => {
 
 const statements = new Map<string, string>()
 
-function statement(table: LookupTable, by: LookupKey, size: number, columns: string): string {
-  const shape = `${table}|${by}|${size}|${listNumber(columns)}`
-  let text = statements.get(shape)
+/** `shape` names the lookup and its columns (see lookUp). */
+function statement(lookup: Lookup, shape: string, size: number, columns: string): string {
+  const name = `${shape}|${size}`
+  let text = statements.get(name)
   if (text === undefined) {
+    const { table, match } = LOOKUPS[lookup]
     const values = Array.from({ length: size }, (_, i) => `($${i + 2}::text, ${i})`).join(', ')
     text = `select k.i as lookup_index, ${columns}
       from (values ${values}) as k(key, i)
-      join ${table} on ${table}.organization_id = $1 and ${MATCH[by](table)}`
-    statements.set(shape, text)
+      join ${table} on ${table}.organization_id = $1 and ${match}`
+    statements.set(name, text)
   }
   return text
 }
 
 /** The rows the keys name, at the keys' positions. Ids must be UUIDs (isUuid). */
-async function rowsByKeys<R>(sql: Tx, table: LookupTable, orgId: string, by: LookupKey, keys: string[], columns: string): Promise<(R | undefined)[]> {
+async function rowsByKeys<R>(sql: Tx, lookup: Lookup, shape: string, orgId: string, keys: string[], columns: string): Promise<(R | undefined)[]> {
   const size = LOOKUP_SIZES.find((n) => n >= keys.length)
   if (size === undefined) throw new RangeError(`at most ${MAX_LOOKUP_BATCH} keys per lookup`)
   const params = [orgId, ...keys, ...new Array<null>(size - keys.length).fill(null)]
-  const rows = await sql.unsafe<(R & { lookupIndex: number })[]>(statement(table, by, size, columns), params, { prepare: true })
+  const rows = await sql.unsafe<(R & { lookupIndex: number })[]>(statement(lookup, shape, size, columns), params, { prepare: true })
   const out: (R | undefined)[] = new Array(keys.length)
   for (const row of rows) out[row.lookupIndex] = row
   return out
@@ -60,12 +62,13 @@ async function rowsByKeys<R>(sql: Tx, table: LookupTable, orgId: string, by: Loo
 
 const merged = new WeakMap<object, CoalescerGroups<string, unknown>>()
 
-/** One row of `table` by `by`; `columns` is the select list over `table`, as constant text. */
-export function lookUp<R>(sql: Tx, table: LookupTable, orgId: string, by: LookupKey, key: string, columns: string): Promise<R | undefined> {
-  if (!('begin' in sql)) return rowsByKeys<R>(sql, table, orgId, by, [key], columns).then(([row]) => row)
+/** One row by `lookup`; `columns` is the select list over its table, as constant text. */
+export function lookUp<R>(sql: Tx, lookup: Lookup, orgId: string, key: string, columns: string): Promise<R | undefined> {
+  const shape = `${lookup}|${listNumber(columns)}`
+  const fetch = (keys: string[]) => rowsByKeys<R>(sql, lookup, shape, orgId, keys, columns)
+  if (!('begin' in sql)) return fetch([key]).then(([row]) => row)
   let batches = merged.get(sql)
   if (!batches) merged.set(sql, (batches = new CoalescerGroups({ maxBatch: MAX_LOOKUP_BATCH })))
-  // Lookups that share this merge into one statement: the same organization, table, key and columns.
-  const group = `${orgId}|${table}|${by}|${listNumber(columns)}`
-  return batches.load(group, key, (keys) => rowsByKeys<R>(sql, table, orgId, by, keys, columns)) as Promise<R | undefined>
+  // Lookups that share this merge into one statement: the same organization, lookup and columns.
+  return batches.load(`${orgId}|${shape}`, key, fetch) as Promise<R | undefined>
 }

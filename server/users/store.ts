@@ -70,7 +70,7 @@ function toStored(row: Row): Stored {
 
 export async function getUser(sql: Tx, orgId: string, id: string, opts: ReadOptions = {}): Promise<Stored | undefined> {
   if (!isUuid(id)) return undefined
-  const row = await lookUp<Row>(sql, 'users', orgId, 'id', id, selectText(opts))
+  const row = await lookUp<Row>(sql, 'users.id', orgId, id, selectText(opts))
   return row && toStored(row)
 }
 
@@ -103,7 +103,7 @@ export async function lockUser(sql: Tx, orgId: string, id: string): Promise<Lock
 export async function listUsers(sql: Tx, orgId: string, q: ListQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
   const userName = userNameLookup(q)
   if (userName !== undefined) {
-    const row = await lookUp<Row>(sql, 'users', orgId, 'userName', userName, selectText(opts))
+    const row = await lookUp<Row>(sql, 'users.userName', orgId, userName, selectText(opts))
     return { total: row ? 1 : 0, items: row ? [toStored(row)] : [], more: false }
   }
   const page: PageRows<Row> = await selectPage<Row>(sql, USER, orgId, q, selectList(sql, opts))
