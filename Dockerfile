@@ -2,6 +2,8 @@
 FROM oven/bun:1.4.5 AS deps
 WORKDIR /app
 COPY package.json bun.lock bunfig.toml ./
+# Dependency patches (patchedDependencies) are applied by the install.
+COPY patches ./patches
 RUN bun install --frozen-lockfile --production
 
 FROM oven/bun:1.4.5

@@ -59,12 +59,27 @@ export interface RunCounts {
   conflictSamples: Conflict[]
 }
 
-/** Opens this attempt's run row. A row still `running` belongs to an attempt whose worker died: closed as such. */
+/**
+ * Closes a run row left `running` by an attempt that died (its worker killed, our database
+ * gone before it could record its failure) and counts that failure, in one statement.
+ * Returns the status after it, or null when there was none.
+ */
+export async function closeAbandonedRun(sql: Tx, ref: BridgeRef, reason: string): Promise<BridgeStatus | null> {
+  const [row] = await sql<(StatusRow & { closed: number })[]>`
+    with closed as (
+      update bridge_runs set outcome = 'failed', finished_at = now(), error = ${reason}
+      where organization_id = ${ref.organizationId} and bridge_id = ${ref.bridgeId} and outcome = 'running'
+      returning id
+    )
+    update bridges set consecutive_failures = consecutive_failures + (select count(*) from closed)::int,
+      last_error = ${reason}, updated_at = now()
+    where organization_id = ${ref.organizationId} and id = ${ref.bridgeId} and exists (select 1 from closed)
+    returning ${STATUS(sql)}`
+  return row ? toStatus(row) : null
+}
+
+/** Opens this attempt's run row; `attempt` counts the attempts of the current failure streak. */
 export async function startRun(sql: Tx, ref: BridgeRef, attempt: number): Promise<string> {
-  await sql`
-    update bridge_runs set outcome = 'failed', finished_at = now(),
-      error = 'abandoned: the worker stopped during this attempt (nothing of it was committed); a later attempt re-ran the sync'
-    where organization_id = ${ref.organizationId} and bridge_id = ${ref.bridgeId} and outcome = 'running'`
   const [run] = await sql<{ id: string }[]>`
     insert into bridge_runs (organization_id, bridge_id, attempt) values (${ref.organizationId}, ${ref.bridgeId}, ${attempt})
     returning id`

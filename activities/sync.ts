@@ -1,16 +1,18 @@
 // The bridge's activities: one sync attempt (syncBridge) and the workflow's status writes.
-// Every failed attempt counts: consecutive_failures = the failures before this activity
-// + its attempt number, so an attempt whose worker died (and could not count itself) is
-// counted by the next one. A failure carries the status it wrote, for the workflow; an
-// attempt that Temporal will retry also signals it, so the workflow's state (and the
+// Every failed attempt counts once in the row's consecutive_failures: by itself when it
+// can, or, when it died first (its worker killed, our database gone), by the next attempt,
+// which finds its run row still open. A failure carries the status it wrote, for the
+// workflow, and the wait before the next attempt (policies.ts says which wait is whose).
+// Every attempt signals its start and its failure, so the workflow's state (and the
 // BridgeState search attribute) follows the retries.
 import { activityInfo, ApplicationFailure, Context, heartbeat } from '@temporalio/activity'
 import { findBridge, InvalidSettings, openSettings } from '../server/bridges/store'
-import type { Sql } from '../server/db/client'
+import { databaseTrouble, type Sql } from '../server/db/client'
 import type { Log } from '../server/log'
 import { backoffDelayMs } from '../workflows/backoff'
 import { bridgeWorkflowId, reportAttemptSignal, type BridgeStatus } from '../workflows/bridge.messages'
-import { finishRun, markFailed, markSucceeded, markSyncing, saveStatus, startRun, type BridgeRef, type RunCounts, type StatusPatch } from './bridge-state'
+import { INFRA_RETRY_MS } from '../workflows/policies'
+import { closeAbandonedRun, finishRun, markFailed, markSucceeded, markSyncing, saveStatus, startRun, type BridgeRef, type RunCounts, type StatusPatch } from './bridge-state'
 import { ConnectorError, createConnector, type HttpOptions } from './connectors'
 import { parseSecretsKey, SecretsError } from './secrets'
 import { DeactivationRefused, syncDirectory, type Progress } from './sync-directory'
@@ -18,7 +20,6 @@ import { DeactivationRefused, syncDirectory, type Progress } from './sync-direct
 export interface SyncInput extends BridgeRef {
   /** Which sync of the workflow this is (its reports name it). */
   syncId: string
-  failuresBefore: number
   backoff: { initialMs: number; maximumMs: number }
   maxConsecutiveFailures: number
 }
@@ -38,11 +39,17 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
   const { sql, log } = deps
 
   async function syncBridge(input: SyncInput): Promise<SyncResult> {
-    const { attempt } = activityInfo()
     const signal = Context.current().cancellationSignal
-    const status = await markSyncing(sql, input)
-    if (attempt > 1) await report(input, status)
-    const runId = await startRun(sql, input, input.failuresBefore + attempt)
+    let status = await markSyncing(sql, input)
+    // An attempt that died (killed worker, lost database) left its run open: count it now.
+    const abandoned = await closeAbandonedRun(sql, input, abandonedReason(activityInfo().heartbeatDetails))
+    if (abandoned) {
+      status = abandoned
+      if (status.consecutiveFailures >= input.maxConsecutiveFailures) throw giveUp(input, status)
+    }
+    await report(input, status)
+    const failuresBefore = status.consecutiveFailures
+    const runId = await startRun(sql, input, failuresBefore + 1)
     try {
       const counts = await sync(input, signal)
       await finishRun(sql, input, runId, 'succeeded', counts)
@@ -51,7 +58,7 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
       await refreshStatistics(counts)
       return { status: synced, counts }
     } catch (err) {
-      if (!signal.aborted) throw await failed(input, attempt, runId, err)
+      if (!signal.aborted) throw await failed(input, failuresBefore, runId, err)
       await finishRun(sql, input, runId, 'cancelled', null, 'cancelled (the bridge was paused, or a sync-now replaced this attempt); nothing was committed')
       throw err
     }
@@ -83,21 +90,39 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
     await sql`analyze users`.catch((err) => log.warn('bridge: analyze users failed', { error: String(err) }))
   }
 
-  /** Counts the failed attempt, records it, and turns it into the failure Temporal retries (or not). */
-  async function failed(input: SyncInput, attempt: number, runId: string, err: unknown): Promise<ApplicationFailure> {
+  /**
+   * Counts the failed attempt, records it, and turns it into the failure Temporal retries
+   * (after the bridge's backoff, or soon when our database failed it) or not (at the limit).
+   * When the database cannot take the record, the failure goes up as it is: Temporal
+   * retries on its own schedule, and the next attempt counts this one (its run is open).
+   */
+  async function failed(input: SyncInput, failuresBefore: number, runId: string, err: unknown): Promise<unknown> {
     const failure = classify(err)
-    const consecutiveFailures = input.failuresBefore + attempt
+    const consecutiveFailures = failuresBefore + 1
     const exhausted = consecutiveFailures >= input.maxConsecutiveFailures
     const lastError = failure.nonRetryable ? `non-retryable: ${failure.message}` : failure.message
     const retryInMs = exhausted ? null : (failure.retryAfterMs ?? backoffDelayMs(consecutiveFailures, input.backoff))
-    await finishRun(sql, input, runId, 'failed', null, lastError)
-    const status = await markFailed(sql, input, { consecutiveFailures, lastError, retryInMs })
+    let status: BridgeStatus
+    try {
+      await finishRun(sql, input, runId, 'failed', null, lastError)
+      status = await markFailed(sql, input, { consecutiveFailures, lastError, retryInMs })
+    } catch (recordErr) {
+      if (!databaseTrouble(recordErr)) throw recordErr
+      log.warn('bridge sync attempt failed and our database cannot record it; Temporal retries it', { bridgeId: input.bridgeId, error: lastError })
+      return err
+    }
     if (!failure.nonRetryable && !exhausted) await report(input, status)
     log.warn('bridge sync attempt failed', { bridgeId: input.bridgeId, consecutiveFailures, error: lastError })
     return ApplicationFailure.create({
-      message: lastError, type: failure.type, nonRetryable: failure.nonRetryable, details: [status],
-      ...(failure.retryAfterMs !== undefined ? { nextRetryDelay: failure.retryAfterMs } : {}),
+      message: lastError, type: failure.type, nonRetryable: failure.nonRetryable || exhausted, details: [status],
+      ...(retryInMs !== null ? { nextRetryDelay: retryInMs } : {}),
     })
+  }
+
+  /** The limit was reached by counting a dead attempt: the bridge gives up (the workflow disables it). */
+  function giveUp(input: SyncInput, status: BridgeStatus): ApplicationFailure {
+    log.warn('bridge sync gave up: an abandoned attempt reached the failure limit', { bridgeId: input.bridgeId, consecutiveFailures: status.consecutiveFailures })
+    return ApplicationFailure.create({ message: status.lastError ?? 'too many failed attempts', type: 'AttemptAbandoned', nonRetryable: true, details: [status] })
   }
 
   async function report(input: SyncInput, status: BridgeStatus): Promise<void> {
@@ -114,7 +139,11 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
 
 type Classified = { type: string; message: string; nonRetryable: boolean; retryAfterMs?: number }
 
-/** Bad credentials, a missing permission, invalid settings and a refused sync cannot get better by retrying. */
+/**
+ * Bad credentials, a missing permission, invalid settings and a refused sync cannot get
+ * better by retrying. Our own database failing the sync (a restart, a failover) is not the
+ * directory's fault: it is retried in seconds.
+ */
 function classify(err: unknown): Classified {
   if (err instanceof ConnectorError) {
     return { type: 'ConnectorError', message: err.message, nonRetryable: !err.retryable, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) }
@@ -123,5 +152,16 @@ function classify(err: unknown): Classified {
     return { type: err.name, message: err.message, nonRetryable: true }
   }
   if (err instanceof ApplicationFailure) return { type: err.type ?? 'ApplicationFailure', message: err.message, nonRetryable: err.nonRetryable ?? false }
+  if (databaseTrouble(err)) {
+    const code = (err as { code: string }).code
+    return { type: 'DatabaseUnavailable', message: `our database failed the sync (${code}); nothing of this attempt was committed; retrying in seconds`, nonRetryable: false, retryAfterMs: INFRA_RETRY_MS }
+  }
   return { type: 'SyncError', message: `the sync failed: ${err instanceof Error ? err.message : String(err)}`, nonRetryable: false }
+}
+
+/** What the run row of a dead attempt says, from the last progress it heartbeated. */
+function abandonedReason(details: unknown): string {
+  const p = details as Partial<Progress> | undefined
+  const where = p?.pages ? ` after ${p.pages} page(s), ${p.users ?? 0} user(s)` : ''
+  return `abandoned${where}: the attempt stopped without finishing (its worker died or lost Temporal, or our database went away); nothing of it was committed, and the next attempt re-ran the sync`
 }

@@ -32,15 +32,3 @@ export function bearer(header: string | null | undefined): string | null {
   const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '')
   return m ? m[1]! : null
 }
-
-/**
- * Whether a database error means "busy, not broken": lock_timeout (55P03, a row another
- * writer such as a directory sync holds) or statement_timeout (57014). Both APIs answer
- * it with 503 and Retry-After.
- */
-export function isDatabaseBusy(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code
-  return code === '55P03' || code === '57014'
-}
-
-export const BUSY_RETRY_AFTER_SECONDS = 5

@@ -3,6 +3,7 @@
 import type { Deps } from './app'
 import { AuditBuffer, startRetention } from './audit'
 import { loadConfig, type Config } from './config'
+import { exitOnUncaught, onCrash } from './crash'
 import { connect, type ConnectOptions, ping } from './db/client'
 import { migrate } from './db/migrate'
 import { createLog, type Log } from './log'
@@ -53,6 +54,7 @@ async function serve(config: Config, log: Log): Promise<Stop> {
   // of requests that the driver would otherwise pipeline behind it.
   const auditSql = connect(config.DATABASE_URL!, 1) // set: openDb checked it
   const audit = new AuditBuffer(auditSql, log, { maxBodyBytes: config.AUDIT_MAX_BODY_BYTES })
+  onCrash(() => audit.close(900))
   const stopRetention = startRetention(sql, log, config.AUDIT_RETENTION_DAYS)
   const deps: Deps = { config, sql, temporal, log, audit }
   const app = buildApp(deps).listen({ port: config.PORT, hostname: config.HOST })
@@ -99,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
     return cmd && !['-h', '--help', 'help'].includes(cmd) ? 2 : cmd ? 0 : 2
   }
   const log = createLog((process.env.LOG_LEVEL as 'info') ?? 'info')
+  exitOnUncaught(log)
   // Listen for signals from the start, so one that lands during startup still drains.
   // A second signal exits at once.
   let stopping = false

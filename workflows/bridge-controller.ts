@@ -4,7 +4,9 @@ import type { Activities } from '../activities'
 import type { AttemptReport } from './bridge.messages'
 import { BridgeRecord } from './bridge-record'
 import { statusAfterFailure } from './bridge-rules'
-import { backoffOf, maxFailuresOf, syncActivity } from './policies'
+import { backoffOf, maxFailuresOf, SYNC_ACTIVITY } from './policies'
+
+const { syncBridge } = proxyActivities<Activities>(SYNC_ACTIVITY)
 
 export class BridgeController extends BridgeRecord {
   private inFlight: { syncId: string; scope: CancellationScope } | null = null
@@ -26,10 +28,8 @@ export class BridgeController extends BridgeRecord {
     await this.saves // an admin's status write lands before the attempt's own
     if (this.mode !== 'running') return // paused meanwhile
     const { schedule } = this
-    const failuresBefore = this.status.consecutiveFailures
-    const { syncBridge } = proxyActivities<Activities>(syncActivity(schedule, failuresBefore))
     const syncId = `${workflowInfo().runId}/${++this.syncs}`
-    const input = { ...this.ids(), syncId, failuresBefore, backoff: backoffOf(schedule), maxConsecutiveFailures: maxFailuresOf(schedule) }
+    const input = { ...this.ids(), syncId, backoff: backoffOf(schedule), maxConsecutiveFailures: maxFailuresOf(schedule) }
     this.syncRequested = false
     this.adopt({ ...this.status, state: 'syncing', nextSyncAt: null })
     this.inFlight = { syncId, scope: new CancellationScope() }
@@ -49,9 +49,13 @@ export class BridgeController extends BridgeRecord {
     this.skipBackoffIfAsked()
   }
 
-  /** A sync-now while Temporal waits to retry: drop the wait; the loop starts a new attempt at once. */
-  skipBackoffIfAsked(): void {
-    if (this.syncRequested && this.status.state === 'failed') this.inFlight?.scope.cancel()
+  /**
+   * A sync-now while Temporal waits to retry: drop the wait; the loop starts a new attempt
+   * at once. `waitingForRetry` is Temporal's word (the admin API read the pending activity):
+   * after a lost worker no attempt could report its failure here.
+   */
+  skipBackoffIfAsked(waitingForRetry = false): void {
+    if (this.syncRequested && (waitingForRetry || this.status.state === 'failed')) this.inFlight?.scope.cancel()
   }
 
   /** Stops an attempt in flight, or Temporal's pending retry. */
@@ -65,7 +69,7 @@ export class BridgeController extends BridgeRecord {
 
   private async failed(err: unknown): Promise<void> {
     const max = maxFailuresOf(this.schedule)
-    this.adopt(statusAfterFailure(err, this.status, max))
+    this.adopt(statusAfterFailure(err, this.status, backoffOf(this.schedule), Date.now()))
     if (this.status.consecutiveFailures < max) return // non-retryable: waiting for nextSyncAt is the backoff
     this.mode = 'disabled'
     this.touched()

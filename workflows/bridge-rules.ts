@@ -2,6 +2,7 @@
 // interval brings the next sync forward, and what a failed sync leaves behind. No
 // workflow APIs here, so unit tests call them directly.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common'
+import { backoffDelayMs } from './backoff'
 import type { AdminAction, BridgeStatus, Schedule } from './bridge.messages'
 
 /** Why an admin action is refused in this status (the admin API answers 409 with it), or null. */
@@ -32,14 +33,16 @@ export function rescheduled(status: BridgeStatus, schedule: Schedule, nowMs: num
 }
 
 /**
- * The status after the sync activity finally failed. Its last attempt wrote the status and
- * attached it to the failure; without one, the last attempt never finished (its worker
- * died, it timed out): every attempt was used, so the counter is at the limit.
+ * The status after the sync activity finally failed. The activity gives up only through a
+ * failure that carries the status it wrote; without one (nothing should fail it otherwise),
+ * the failure counts once and the next sync waits for the bridge's backoff.
  */
-export function statusAfterFailure(err: unknown, before: BridgeStatus, maxFailures: number): BridgeStatus {
+export function statusAfterFailure(err: unknown, before: BridgeStatus, backoff: { initialMs: number; maximumMs: number }, nowMs: number): BridgeStatus {
   const cause = err instanceof ActivityFailure ? err.cause : undefined
   const reported = cause instanceof ApplicationFailure ? (cause.details?.[0] as BridgeStatus | undefined) : undefined
   if (reported) return reported
   const why = (cause ?? (err as Error | undefined))?.message ?? String(err)
-  return { ...before, state: 'failed', consecutiveFailures: maxFailures, nextSyncAt: null, lastError: `the last attempt did not finish: ${why}` }
+  const consecutiveFailures = before.consecutiveFailures + 1
+  const nextSyncAt = new Date(nowMs + backoffDelayMs(consecutiveFailures, backoff)).toISOString()
+  return { ...before, state: 'failed', consecutiveFailures, nextSyncAt, lastError: `the last attempt did not finish: ${why}` }
 }

@@ -55,7 +55,11 @@ export const reportAttemptSignal = defineSignal<[AttemptReport]>('reportAttempt'
 export const pauseUpdate = defineUpdate<BridgeStatus>('pause')
 export const resumeUpdate = defineUpdate<BridgeStatus>('resume')
 export const enableUpdate = defineUpdate<BridgeStatus>('enable')
-export const syncNowUpdate = defineUpdate<BridgeStatus>('syncNow')
+/** `waitingForRetry`: the caller saw the sync activity waiting for Temporal's next attempt. */
+export interface SyncNowOptions {
+  waitingForRetry?: boolean
+}
+export const syncNowUpdate = defineUpdate<BridgeStatus, [SyncNowOptions]>('syncNow')
 export const configureUpdate = defineUpdate<BridgeStatus, [Schedule]>('configure')
 
 export type AdminAction = 'pause' | 'resume' | 'enable' | 'syncNow'

@@ -8,7 +8,7 @@ import { allHandlersFinished, ApplicationFailure, condition, makeContinueAsNewFu
 import { BridgeController } from './bridge-controller'
 import {
   configureUpdate, enableUpdate, pauseUpdate, reportAttemptSignal, resumeUpdate, stateQuery, syncNowUpdate,
-  type AdminAction, type BridgeStatus, type BridgeWorkflowInput,
+  type AdminAction, type BridgeStatus, type BridgeWorkflowInput, type SyncNowOptions,
 } from './bridge.messages'
 import { refusal } from './bridge-rules'
 
@@ -52,20 +52,21 @@ function listen(bridge: BridgeController): void {
     bridge.syncRequested = true
     return bridge.save({ state: 'syncing', consecutiveFailures: 0, nextSyncAt: null })
   })
-  admin(syncNowUpdate, 'syncNow', () => {
+  admin(syncNowUpdate, 'syncNow', (options) => {
     bridge.syncRequested = true
-    bridge.skipBackoffIfAsked()
+    bridge.skipBackoffIfAsked(options?.waitingForRetry)
     // An attempt running now is not interrupted: another sync follows it.
-    return bridge.attemptRunning ? bridge.view() : bridge.save({ state: 'syncing', nextSyncAt: null })
+    return bridge.attemptRunning && !options?.waitingForRetry ? bridge.view() : bridge.save({ state: 'syncing', nextSyncAt: null })
   })
 
-  function admin(update: UpdateDefinition<BridgeStatus, []>, action: AdminAction, run: () => BridgeStatus | Promise<BridgeStatus>) {
-    const validator = () => {
+  // Only sync-now takes an argument (its options); the others ignore it.
+  function admin(update: UpdateDefinition<BridgeStatus, []> | typeof syncNowUpdate, action: AdminAction, run: (options?: SyncNowOptions) => BridgeStatus | Promise<BridgeStatus>) {
+    const validator = (_options?: SyncNowOptions) => {
       const why = refusal(action, bridge.view())
       if (why) throw ApplicationFailure.create({ message: why, type: 'Refused', nonRetryable: true })
     }
-    setHandler(update, async () => {
-      const result = run()
+    setHandler(update as typeof syncNowUpdate, async (options?: SyncNowOptions) => {
+      const result = run(options)
       bridge.touched()
       return result
     }, { validator })

@@ -1,12 +1,15 @@
 // Named activity option sets: retries and timeouts are decided here, once.
 import type { ActivityOptions } from '@temporalio/workflow'
-import { BACKOFF_COEFFICIENT, backoffDelayMs } from './backoff'
 import type { Schedule } from './bridge.messages'
 
-/** Short calls to our own database. */
+/**
+ * Short calls to our own database (the workflow's status writes). Retried until they land:
+ * a status write given up during a database outage would fail the workflow, and with it
+ * the bridge, for good.
+ */
 export const QUICK: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 }
 
 export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 10
@@ -26,23 +29,24 @@ export function maxFailuresOf(schedule: Schedule): number {
 }
 
 /**
- * The sync activity, after `failuresBefore` consecutive failures. Temporal's retry policy is
- * the backoff: starting at backoffDelayMs(failuresBefore + 1) makes attempt n wait
- * backoffDelayMs(failuresBefore + n), so the delay follows the persisted counter even when
- * a new activity starts mid-walk (after a non-retryable error, a resume, a sync-now), and
- * the attempts left end the walk exactly at the bridge's limit. A long sync is fine as
- * long as it heartbeats: a dead worker is noticed within the heartbeat timeout.
+ * The sync activity's options. Two kinds of failure, two schedules, one retry policy:
+ * - the directory's own (an error answer, bad credentials, a refused sync): the activity
+ *   counts it and sets `nextRetryDelay` to the bridge's backoff (backoffDelayMs: doubling
+ *   from the interval, capped at 24 h; Temporal does not cap it by maximumInterval), or
+ *   fails for good at the bridge's limit, so the walk ends exactly there;
+ * - ours (the worker died or lost Temporal: a heartbeat or start-to-close timeout): the
+ *   activity never got to say anything, so the policy's own schedule applies, INFRA_RETRY,
+ *   seconds rather than the sync interval: a lost worker is not a reason to wait an hour.
+ *   The next attempt finds the dead one's run row open and counts that failure.
+ * No maximumAttempts: the activity decides when the bridge gives up, from the counter in
+ * its row. A long sync is fine as long as it heartbeats.
  */
-export function syncActivity(schedule: Schedule, failuresBefore: number): ActivityOptions {
-  const backoff = backoffOf(schedule)
-  return {
-    startToCloseTimeout: '2 hours',
-    heartbeatTimeout: '15 seconds',
-    retry: {
-      initialInterval: Math.max(1, backoffDelayMs(failuresBefore + 1, backoff)),
-      backoffCoefficient: BACKOFF_COEFFICIENT,
-      maximumInterval: Math.max(1, backoff.maximumMs),
-      maximumAttempts: Math.max(1, maxFailuresOf(schedule) - failuresBefore),
-    },
-  }
+export const INFRA_RETRY = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' } as const
+/** The wait the activity asks for after our own database failed it. */
+export const INFRA_RETRY_MS = 5_000
+
+export const SYNC_ACTIVITY: ActivityOptions = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '15 seconds',
+  retry: { ...INFRA_RETRY },
 }

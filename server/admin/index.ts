@@ -2,7 +2,8 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import type { Deps } from '../app'
-import { ApiError, BUSY_RETRY_AFTER_SECONDS, bearer, isDatabaseBusy, parseInput, safeEqual } from '../http'
+import { databaseTrouble, RETRY_AFTER_SECONDS } from '../db/client'
+import { ApiError, bearer, parseInput, safeEqual } from '../http'
 import { bridges } from './bridges'
 import { events } from './events'
 import { CreateOrganization, Uuid } from './model'
@@ -31,11 +32,14 @@ export function admin(deps: Deps) {
         set.status = 404
         return { error: { code: 'not_found', message: 'no such admin route' } }
       }
-      if (isDatabaseBusy(error)) {
-        deps.log.warn('admin: database busy', { code: (error as { code?: unknown }).code })
+      const trouble = databaseTrouble(error)
+      if (trouble) {
+        deps.log.warn(`admin: database ${trouble}`, { code: (error as { code?: unknown }).code, message: (error as Error).message })
         set.status = 503
-        set.headers['retry-after'] = String(BUSY_RETRY_AFTER_SECONDS)
-        return { error: { code: 'busy', message: 'the row is held by another writer (such as a directory sync) or the database is slow; retry shortly' } }
+        set.headers['retry-after'] = String(RETRY_AFTER_SECONDS)
+        return trouble === 'busy'
+          ? { error: { code: 'busy', message: 'the row is held by another writer (such as a directory sync) or the database is slow; retry shortly' } }
+          : { error: { code: 'database_unavailable', message: 'the database cannot be reached right now (restarting or failing over); retry shortly' } }
       }
       deps.log.error('admin: unexpected error', error)
       set.status = 500

@@ -1,9 +1,12 @@
 // Writes audit events. Two paths (STYLE.md "server/audit"):
 // - insertEvents: inside the caller's transaction, for changes that must not exist unaudited;
 // - AuditBuffer: for SCIM requests, queued in memory and flushed in batches after the
-//   response, so auditing costs a request almost nothing. A failed write is retried once,
-//   then logged with the events' summary and counted; it never fails a request.
-import type { Sql, Tx } from '../db/client'
+//   response, so auditing costs a request almost nothing. While the database is away
+//   (a restart, a failover) the events wait in memory, bounded, and are written when it
+//   is back; a write that fails otherwise is retried once. Every event that is given up
+//   (overflow, shutdown during an outage, a write refused twice) is logged and counted;
+//   none ever fails a request.
+import { databaseTrouble, type Sql, type Tx } from '../db/client'
 import type { Log } from '../log'
 import { capText, redactText, serializeBody } from './redact'
 
@@ -139,9 +142,15 @@ async function rowsOfLiveOrganizations(sql: Sql, rows: Row[]): Promise<Row[]> {
   return rows.filter((r) => keep.has(r.organizationId))
 }
 
-export type AuditBufferOptions = { maxBodyBytes?: number; flushMs?: number; maxBatch?: number; maxQueue?: number }
+export type AuditBufferOptions = { maxBodyBytes?: number; flushMs?: number; maxBatch?: number; maxQueue?: number; outageRetryMs?: number }
 
 const RETRY_DELAY_MS = 250
+/** While the database is away, retries start at `outageRetryMs` and double up to this. */
+const OUTAGE_RETRY_MAX_MS = 5000
+/** How long close() keeps trying to write what is queued before it gives the rest up. */
+const CLOSE_TIMEOUT_MS = 5000
+/** Summaries per log line of given-up events: the count is always exact. */
+const MAX_SUMMARIES = 50
 
 export class AuditBuffer {
   readonly stats = { written: 0, failed: 0, dropped: 0 }
@@ -149,13 +158,18 @@ export class AuditBuffer {
   private readonly flushMs: number
   private readonly maxBatch: number
   private readonly maxQueue: number
+  private readonly outageRetryMs: number
   private queue: Row[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   /** The last scheduled drain; drains run one after another, in push order. */
   private chain: Promise<void> = Promise.resolve()
   /** A drain scheduled behind the running one and not started yet: later flushes share it. */
   private next: Promise<void> | undefined
-  private droppedSinceWarning = 0
+  /** Set while the database is unreachable: the retry timer drains, pushes only queue. */
+  private outage: { since: number; retryMs: number } | null = null
+  private writing = 0
+  private overflowed: Row[] = []
+  private overflowCount = 0
   private closed = false
 
   constructor(
@@ -169,24 +183,25 @@ export class AuditBuffer {
     // requests waiting behind it would feel in their latency.
     this.maxBatch = Math.min(Math.max(1, opts.maxBatch ?? 100), ROWS_PER_STATEMENT)
     this.maxQueue = Math.max(1, opts.maxQueue ?? 10_000)
+    this.outageRetryMs = Math.max(1, opts.outageRetryMs ?? 250)
+  }
+
+  /** Events not written yet: queued, or in a write under way. */
+  get pending(): number {
+    return this.queue.length + this.writing
   }
 
   /** Queues an event. Never throws and never waits: the request it describes is already answered. */
   push(e: AuditEvent): void {
     try {
       if (this.closed) {
-        this.stats.dropped++
-        this.log.error('audit: event pushed after close(); dropped', summary(e))
+        this.give([toRow(e, this.maxBodyBytes)], 'event pushed after close()')
         return
       }
       const row = toRow(e, this.maxBodyBytes)
-      if (this.queue.length >= this.maxQueue) {
-        // The database cannot keep up: keep the newest events, bound the memory.
-        this.queue.shift()
-        this.stats.dropped++
-        if (this.droppedSinceWarning++ === 0) this.log.warn('audit: queue full; dropping the oldest events', { maxQueue: this.maxQueue })
-      }
       this.queue.push(row)
+      this.trim()
+      if (this.outage) return // the outage's retry timer drains
       if (this.queue.length >= this.maxBatch) void this.flush()
       else if (!this.timer) {
         this.timer = setTimeout(() => void this.flush(), this.flushMs)
@@ -199,7 +214,7 @@ export class AuditBuffer {
     }
   }
 
-  /** Resolves once every event pushed before the call is written (or counted as failed). Never rejects. */
+  /** Resolves once every event pushed before the call is written, kept for a retry, or given up. Never rejects. */
   flush(): Promise<void> {
     clearTimeout(this.timer)
     this.timer = undefined
@@ -217,26 +232,53 @@ export class AuditBuffer {
     return this.next
   }
 
-  /** Flushes what is left and refuses later events. Call at shutdown, before closing `sql`. */
-  async close(): Promise<void> {
+  /**
+   * Refuses later events and writes what is queued, trying for up to `timeoutMs` while the
+   * database is away; what is still queued then is given up (logged and counted). Call at
+   * shutdown, before closing `sql`.
+   */
+  async close(timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
     this.closed = true
-    await this.flush()
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length) await this.write(this.queue.splice(0, this.maxBatch))
-    if (this.droppedSinceWarning) {
-      this.log.warn('audit: queue overflowed; events were dropped', { dropped: this.droppedSinceWarning })
-      this.droppedSinceWarning = 0
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      await Promise.race([this.flush(), Bun.sleep(Math.max(0, deadline - Date.now()))])
+      if (!this.queue.length || Date.now() >= deadline) break
+      await Bun.sleep(Math.min(this.outage?.retryMs ?? RETRY_DELAY_MS, Math.max(0, deadline - Date.now())))
+    }
+    clearTimeout(this.timer)
+    this.reportOverflow()
+    if (this.queue.length) this.give(this.queue.splice(0), 'the process stopped while the database could not be reached')
+    if (this.writing) {
+      // A write still waiting for a connection: counted as given up, though it may yet land.
+      this.stats.dropped += this.writing
+      this.log.error('audit: events dropped', { count: this.writing, reason: 'the process stopped while they were being written; they may or may not be stored' })
     }
   }
 
-  private async write(rows: Row[]): Promise<void> {
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, this.maxBatch)
+      this.writing = batch.length
+      const written = await this.write(batch).finally(() => (this.writing = 0))
+      if (written) continue
+      // The database is away: the batch goes back in front (order kept), a timer tries again.
+      this.queue.unshift(...batch)
+      this.trim()
+      this.retryLater()
+      break
+    }
+    this.reportOverflow()
+  }
+
+  /** False when the database could not be reached and the rows should wait; true otherwise. */
+  private async write(rows: Row[]): Promise<boolean> {
     try {
       await insertRows(this.sql, rows)
       this.stats.written += rows.length
-      return
+      this.recovered()
+      return true
     } catch (err) {
+      if (databaseTrouble(err)) return false
       this.log.warn('audit: writing a batch failed; retrying once', { events: rows.length, error: (err as Error).message })
     }
     let pending = rows
@@ -252,8 +294,54 @@ export class AuditBuffer {
       await insertRows(this.sql, pending)
       this.stats.written += pending.length
     } catch (err) {
+      if (databaseTrouble(err)) return false
       this.lost(pending, (err as Error).message)
     }
+    return true
+  }
+
+  private retryLater(): void {
+    if (!this.outage) {
+      this.outage = { since: Date.now(), retryMs: this.outageRetryMs }
+      this.log.warn('audit: the database cannot be reached; keeping events in memory until it is back', { queued: this.queue.length, maxQueue: this.maxQueue })
+    } else {
+      this.outage.retryMs = Math.min(this.outage.retryMs * 2, OUTAGE_RETRY_MAX_MS)
+    }
+    if (this.closed) return // close() drives its own retries
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => void this.flush(), this.outage.retryMs)
+    this.timer.unref?.()
+  }
+
+  private recovered(): void {
+    if (!this.outage) return
+    this.log.info('audit: the database is back; writing the events kept meanwhile', { outageMs: Date.now() - this.outage.since, queued: this.queue.length })
+    this.outage = null
+  }
+
+  /** Keeps the queue within maxQueue by giving up the oldest events. */
+  private trim(): void {
+    const over = this.queue.length - this.maxQueue
+    if (over <= 0) return
+    const dropped = this.queue.splice(0, over)
+    this.stats.dropped += dropped.length
+    this.overflowCount += dropped.length
+    if (this.overflowed.length < MAX_SUMMARIES) this.overflowed.push(...dropped.slice(0, MAX_SUMMARIES - this.overflowed.length))
+  }
+
+  private reportOverflow(): void {
+    if (!this.overflowCount) return
+    this.log.error('audit: the queue was full (the database could not keep up or was away); the oldest events were dropped', {
+      count: this.overflowCount, maxQueue: this.maxQueue, events: this.overflowed.map(summary),
+    })
+    this.overflowCount = 0
+    this.overflowed = []
+  }
+
+  /** Events given up without a write attempt failing (shutdown, after close): dropped. */
+  private give(rows: Row[], reason: string): void {
+    this.stats.dropped += rows.length
+    this.log.error('audit: events dropped', { count: rows.length, reason, events: rows.slice(0, MAX_SUMMARIES).map(summary) })
   }
 
   private lost(rows: Row[], reason: string) {

@@ -13,7 +13,7 @@ import { ApiError, parseInput } from '../http'
 import { BridgeOptions, BridgePatch, Retry } from './model'
 import { type BridgeRow, findBridge, listBridges, openSettings, sealSettings } from './store'
 import { type BridgeView, toView } from './view'
-import { type BridgeDeps, onWorkflow, scheduleOf, startBridgeWorkflow, temporalClient, unavailable } from './workflows'
+import { type BridgeDeps, onWorkflow, retryWaitOf, scheduleOf, startBridgeWorkflow, temporalClient, unavailable } from './workflows'
 
 export type { BridgeDeps, BridgeView }
 
@@ -39,12 +39,26 @@ export async function createBridge(deps: BridgeDeps, orgId: string, body: unknow
 }
 
 export async function getBridge(deps: BridgeDeps, id: string): Promise<BridgeView> {
-  return toView(await mustFind(deps.sql, id), deps.config)
+  return toView(await asTemporalSees(deps, await mustFind(deps.sql, id)), deps.config)
 }
 
 export async function listOrganizationBridges(deps: BridgeDeps, orgId: string): Promise<BridgeView[]> {
   const org = await getOrganization(deps.sql, orgId)
-  return (await listBridges(deps.sql, org.id)).map((row) => toView(row, deps.config))
+  const rows = await Promise.all((await listBridges(deps.sql, org.id)).map((row) => asTemporalSees(deps, row)))
+  return rows.map((row) => toView(row, deps.config))
+}
+
+/**
+ * A row that says `syncing` while Temporal waits to retry a failed attempt: the attempt
+ * died before it could write its failure (a killed worker, our database gone). Shown as
+ * what it is: failed, counted, with Temporal's reason and its next attempt. The next
+ * attempt writes the same into the row when it starts.
+ */
+async function asTemporalSees(deps: BridgeDeps, row: BridgeRow): Promise<BridgeRow> {
+  if (row.state !== 'syncing') return row
+  const wait = await retryWaitOf(deps, row.id)
+  if (!wait) return row
+  return { ...row, state: 'failed', consecutiveFailures: row.consecutiveFailures + 1, lastError: wait.failure, nextSyncAt: wait.nextAttemptAt }
 }
 
 /** Settings merge over the stored ones (a secret may be replaced, never read); the workflow gets the new schedule. */
@@ -67,12 +81,18 @@ export async function updateBridge(deps: BridgeDeps, id: string, body: unknown):
   return getBridge(deps, id)
 }
 
-const ACTIONS = { pause: pauseUpdate, resume: resumeUpdate, enable: enableUpdate, sync: syncNowUpdate } as const
-export type BridgeAction = keyof typeof ACTIONS
+const ACTIONS = { pause: pauseUpdate, resume: resumeUpdate, enable: enableUpdate } as const
+export type BridgeAction = keyof typeof ACTIONS | 'sync'
 
 export async function actOnBridge(deps: BridgeDeps, id: string, action: BridgeAction): Promise<BridgeView> {
   const row = await mustFind(deps.sql, id)
-  await onWorkflow(deps, row, (handle) => handle.executeUpdate(ACTIONS[action]))
+  if (action === 'sync') {
+    // Whatever the attempt waits for (the directory's backoff, a lost worker's retry), sync now.
+    const waitingForRetry = (await retryWaitOf(deps, row.id)) !== null
+    await onWorkflow(deps, row, (handle) => handle.executeUpdate(syncNowUpdate, { args: [{ waitingForRetry }] }))
+  } else {
+    await onWorkflow(deps, row, (handle) => handle.executeUpdate(ACTIONS[action]))
+  }
   return getBridge(deps, id)
 }
 

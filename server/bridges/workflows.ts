@@ -1,6 +1,8 @@
 // A bridge's workflow as the server sees it: started idempotently (one per bridge, ever
 // running), restarted from the row when it is gone, messaged with Updates.
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client'
+import { optionalTsToDate } from '@temporalio/common/lib/time'
+import { temporal as proto } from '@temporalio/proto'
 import type { bridgeWorkflow } from '../../workflows/bridge'
 import { bridgeWorkflowId, type BridgeWorkflowInput, type Schedule } from '../../workflows/bridge.messages'
 import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../../workflows/search-attributes'
@@ -75,4 +77,46 @@ export function temporalClient(deps: BridgeDeps): Client {
 
 export function unavailable(e: unknown): ApiError {
   return new ApiError(503, 'temporal_unavailable', `Temporal did not answer: ${firstLine(e)}; check TEMPORAL_ADDRESS and that the server is running`)
+}
+
+/** Temporal's word on a sync whose last attempt failed and whose next one is not running yet. */
+export interface RetryWait {
+  /** The attempt Temporal will start next. */
+  attempt: number
+  failure: string
+  nextAttemptAt: Date | null
+}
+
+const { PENDING_ACTIVITY_STATE_SCHEDULED } = proto.api.enums.v1.PendingActivityState
+const DESCRIBE_TIMEOUT_MS = 2000
+
+/**
+ * Whether the bridge's sync activity waits for a retry, from the workflow's pending
+ * activity. This is the only place that knows when an attempt died without a word (its
+ * worker was killed: the heartbeat timeout failed it, nothing wrote the row). Null when
+ * not waiting, and when Temporal cannot tell us now.
+ */
+export async function retryWaitOf(deps: BridgeDeps, bridgeId: string): Promise<RetryWait | null> {
+  if (!deps.temporal) return null
+  const describe = deps.temporal.client.workflow.getHandle(bridgeWorkflowId(bridgeId)).describe()
+  const timeout = Bun.sleep(DESCRIBE_TIMEOUT_MS).then(() => null)
+  const description = await Promise.race([describe, timeout]).catch(() => null)
+  const pending = description?.raw.pendingActivities?.find((a) => a.activityType?.name === 'syncBridge')
+  if (!pending || pending.state !== PENDING_ACTIVITY_STATE_SCHEDULED || (pending.attempt ?? 1) < 2) return null
+  return {
+    attempt: pending.attempt!,
+    failure: failureText(pending.lastFailure, pending.attempt! - 1),
+    nextAttemptAt: optionalTsToDate(pending.nextAttemptScheduleTime) ?? null,
+  }
+}
+
+function failureText(failure: proto.api.failure.v1.IFailure | null | undefined, attempt: number): string {
+  const timeout = failure?.timeoutFailureInfo?.timeoutType
+  if (timeout === proto.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT) {
+    return `attempt ${attempt} stopped reporting progress (heartbeat timeout): its worker died or lost its connection to Temporal; nothing of it was committed`
+  }
+  if (timeout === proto.api.enums.v1.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE) {
+    return `attempt ${attempt} ran past its time limit (start-to-close timeout); nothing of it was committed`
+  }
+  return `attempt ${attempt} failed: ${failure?.message || 'no reason given'}`
 }

@@ -55,3 +55,33 @@ export function redactUrl(url: string): string {
     return '(unparseable DATABASE_URL)'
   }
 }
+
+/**
+ * What a database error says about the database rather than about the request:
+ * - `busy`: it answered, but not now: lock_timeout (55P03, a row a directory sync holds),
+ *   statement_timeout (57014), a deadlock or serialization failure (40P01, 40001);
+ * - `unavailable`: it is not there: the connection was refused, reset or closed (a restart,
+ *   a failover, a terminated backend, a pooler that dropped us), or the server is starting
+ *   up, shutting down or out of connections.
+ * Both are worth a retry: the APIs answer 503 with Retry-After, the worker retries soon.
+ * Null for anything else (a bug, a constraint the request broke).
+ */
+export function databaseTrouble(e: unknown): 'busy' | 'unavailable' | null {
+  const code = (e as { code?: unknown } | null)?.code
+  if (typeof code !== 'string') return null
+  if (BUSY.has(code)) return 'busy'
+  if (UNAVAILABLE.has(code) || code.startsWith('08')) return 'unavailable'
+  return null
+}
+
+const BUSY = new Set(['55P03', '57014', '40P01', '40001'])
+const UNAVAILABLE = new Set([
+  // The driver's own (porsager/postgres errors.js) and the socket's.
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections.
+  '57P01', '57P02', '57P03', '53300',
+])
+
+/** How long a client is told to wait when the database is busy or away. */
+export const RETRY_AFTER_SECONDS = 5

@@ -1,6 +1,7 @@
 // Liveness (/healthz: the process answers) and readiness (/readyz: Postgres and Temporal reachable).
 import { Elysia } from 'elysia'
 import type { Deps } from '../app'
+import { RETRY_AFTER_SECONDS } from '../db/client'
 import { firstLine } from '../temporal'
 
 const within = <T>(ms: number, p: Promise<T>) =>
@@ -24,7 +25,10 @@ export function health(deps: Deps) {
         checks.temporal = 'not configured: set TEMPORAL_ADDRESS'
       }
       const ready = Object.values(checks).every((c) => c === 'ok')
-      if (!ready) set.status = 503
+      if (!ready) {
+        set.status = 503
+        set.headers['retry-after'] = String(RETRY_AFTER_SECONDS)
+      }
       return { status: ready ? 'ready' : 'not ready', checks }
     })
 }

@@ -2,7 +2,7 @@
 // headers, and what the audit log wants to know. Every answer under the SCIM base,
 // errors included, is built here, so every one is `application/scim+json` and every
 // error is the SCIM Error schema.
-import { BUSY_RETRY_AFTER_SECONDS, isDatabaseBusy } from '../http'
+import { databaseTrouble, RETRY_AFTER_SECONDS } from '../db/client'
 import type { Log } from '../log'
 import { ScimError, type ScimType } from './errors'
 
@@ -62,13 +62,17 @@ export function errorReply(e: unknown, log: Log, where: string): Reply {
   }
   const code = (e as { code?: unknown } | null)?.code
   if (code === '23505') return errorReply(new ScimError(409, 'uniqueness', 'a unique attribute already has this value'), log, where)
-  if (isDatabaseBusy(e)) {
-    log.warn(`${where}: database busy`, { code, message: (e as Error).message })
+  const trouble = databaseTrouble(e)
+  if (trouble) {
+    // 503 + Retry-After: an IdP retries it later, where a 500 would count as a failure.
+    log.warn(`${where}: database ${trouble}`, { code, message: (e as Error).message })
     const detail =
-      code === '55P03'
-        ? 'the resource is being changed by another writer (such as a directory sync); retry shortly'
-        : 'the database took too long to answer; retry shortly'
-    return errorReply(new ScimHttpError(503, undefined, detail, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) }), log, where)
+      trouble === 'unavailable'
+        ? 'the database cannot be reached right now (restarting or failing over); retry shortly'
+        : code === '55P03'
+          ? 'the resource is being changed by another writer (such as a directory sync); retry shortly'
+          : 'the database took too long to answer; retry shortly'
+    return errorReply(new ScimHttpError(503, undefined, detail, { 'retry-after': String(RETRY_AFTER_SECONDS) }), log, where)
   }
   if (typeof code === 'string' && code.startsWith('22')) {
     // Data exceptions (a value out of range, bad encoding): our validation should have

@@ -3,6 +3,7 @@ import postgres from 'postgres'
 import { AuditBuffer, insertEvents, InvalidAuditEvent, REDACTED, type AuditEvent } from '../../../server/audit'
 import { CAMEL_COLUMNS, connect, type Sql } from '../../../server/db/client'
 import { migratedSql } from '../../support'
+import { tcpProxy } from '../../fixtures/tcp-proxy'
 import { captureLog, countEvents, createOrg, event } from './helpers'
 
 let sql: Sql
@@ -80,16 +81,55 @@ describe('AuditBuffer', () => {
     expect(lost?.detail).toMatchObject({ count: 1, events: [{ organizationId: gone, path: '/lost' }] })
   })
 
-  test('a database that stays down: counted as failed, logged, push and flush never throw', async () => {
+  test('while the database is away, events wait in memory, in order, and are written once it is back', async () => {
+    const orgId = await createOrg(sql)
+    const target = new URL(process.env.DATABASE_URL!)
+    const proxy = tcpProxy({ hostname: target.hostname, port: Number(target.port) })
+    const viaProxy = new URL(target)
+    viaProxy.port = String(proxy.port)
+    const flaky = connect(viaProxy.toString(), 1)
+    const log = captureLog()
+    const buffer = new AuditBuffer(flaky, log, { flushMs: 10, outageRetryMs: 20 })
+    try {
+      buffer.push(event(orgId, { path: '/before' }))
+      await buffer.flush()
+      proxy.cut()
+      for (let i = 0; i < 5; i++) buffer.push(event(orgId, { path: `/during/${i}` }))
+      await buffer.flush()
+      expect(buffer.pending).toBe(5)
+      expect(buffer.stats).toEqual({ written: 1, failed: 0, dropped: 0 })
+      expect(log.lines.map((l) => l.msg)).toContain('audit: the database cannot be reached; keeping events in memory until it is back')
+      // Several retries fail while it is away; nothing is given up.
+      await Bun.sleep(200)
+      expect(buffer.pending).toBe(5)
+      proxy.restore()
+      for (let i = 0; i < 300 && buffer.pending; i++) await Bun.sleep(20)
+      expect(buffer.stats).toEqual({ written: 6, failed: 0, dropped: 0 })
+      const paths = await sql<{ path: string }[]>`select path from scim_events where organization_id = ${orgId} order by id`
+      expect(paths.map((p) => p.path)).toEqual(['/before', '/during/0', '/during/1', '/during/2', '/during/3', '/during/4'])
+      expect(log.lines.map((l) => l.msg)).toContain('audit: the database is back; writing the events kept meanwhile')
+    } finally {
+      await flaky.end({ timeout: 1 })
+      proxy.stop()
+    }
+  })
+
+  test('a database that stays down: close() tries until its timeout, then gives the events up, counted and logged; push and flush never throw', async () => {
     const down = connect('postgres://nobody@127.0.0.1:1/none', 1)
     const log = captureLog()
-    const buffer = new AuditBuffer(down, log, { flushMs: 60_000 })
+    const buffer = new AuditBuffer(down, log, { flushMs: 60_000, outageRetryMs: 10 })
     buffer.push(event(crypto.randomUUID()))
     buffer.push(event(crypto.randomUUID()))
     await buffer.flush()
-    expect(buffer.stats).toEqual({ written: 0, failed: 2, dropped: 0 })
-    expect(log.lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['audit: events could not be written'])
-    await down.end()
+    expect(buffer.stats).toEqual({ written: 0, failed: 0, dropped: 0 })
+    expect(buffer.pending).toBe(2)
+    const started = Date.now()
+    await buffer.close(300)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+    expect(buffer.stats).toEqual({ written: 0, failed: 0, dropped: 2 })
+    const dropped = log.lines.filter((l) => l.level === 'error' && l.msg === 'audit: events dropped')
+    expect(dropped.reduce((n, l) => n + (l.detail as { count: number }).count, 0)).toBe(2)
+    await down.end({ timeout: 0 })
   })
 
   test('an invalid event is refused at push, counted and logged, without throwing', async () => {
@@ -115,7 +155,7 @@ describe('AuditBuffer', () => {
     expect(await countEvents(sql, orgId)).toBe(7)
     buffer.push(event(orgId))
     expect(buffer.stats).toEqual({ written: 7, failed: 0, dropped: 1 })
-    expect(log.lines.some((l) => l.msg.includes('after close'))).toBe(true)
+    expect(log.lines.find((l) => l.msg === 'audit: events dropped')?.detail).toMatchObject({ count: 1, reason: 'event pushed after close()' })
   })
 
   test('a full queue drops the oldest events, counts and logs them', async () => {
@@ -127,8 +167,9 @@ describe('AuditBuffer', () => {
     await buffer.flush()
     const paths = await sql<{ path: string }[]>`select path from scim_events where organization_id = ${orgId} order by path`
     expect(paths.map((p) => p.path)).toEqual(['/e3', '/e4', '/e5', '/e6', '/e7'])
-    expect(log.lines.filter((l) => l.msg.startsWith('audit: queue full'))).toHaveLength(1)
-    expect(log.lines.find((l) => l.msg.startsWith('audit: queue overflowed'))?.detail).toEqual({ dropped: 3 })
+    const overflow = log.lines.filter((l) => l.msg.startsWith('audit: the queue was full'))
+    expect(overflow).toHaveLength(1)
+    expect(overflow[0]!.detail).toMatchObject({ count: 3, maxQueue: 5, events: [{ path: '/e0' }, { path: '/e1' }, { path: '/e2' }] })
   })
 
   test('concurrent pushes and flushes lose nothing and write nothing twice', async () => {

@@ -3,7 +3,7 @@ import { expect, test } from 'bun:test'
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common'
 import { refusal, rescheduled, statusAfterFailure } from '../../../workflows/bridge-rules'
 import type { AdminAction, BridgeState, BridgeStatus } from '../../../workflows/bridge.messages'
-import { backoffOf, syncActivity } from '../../../workflows/policies'
+import { backoffOf, SYNC_ACTIVITY } from '../../../workflows/policies'
 
 const status = (state: BridgeState, consecutiveFailures = 0): BridgeStatus => ({ state, consecutiveFailures, nextSyncAt: null, lastError: null })
 
@@ -38,24 +38,23 @@ test('the failed activity hands over the status its last attempt wrote', () => {
   const written = { state: 'failed', consecutiveFailures: 4, nextSyncAt: '2030-01-01T00:00:08.000Z', lastError: 'non-retryable: okta: 401' } as const
   const err = new ActivityFailure('failed', 'syncBridge', '1', RetryState.NON_RETRYABLE_FAILURE, undefined,
     ApplicationFailure.create({ message: 'x', nonRetryable: true, details: [written] }))
-  expect(statusAfterFailure(err, status('syncing', 3), 10)).toEqual(written)
+  expect(statusAfterFailure(err, status('syncing', 3), { initialMs: 1000, maximumMs: 60_000 }, 0)).toEqual(written)
 })
 
-test('without a report (the last attempt timed out) every attempt was used: the counter is at the limit', () => {
-  const err = new ActivityFailure('failed', 'syncBridge', '1', RetryState.MAXIMUM_ATTEMPTS_REACHED, undefined,
-    new TimeoutFailure('activity Heartbeat timeout', undefined, TimeoutType.HEARTBEAT))
-  expect(statusAfterFailure(err, status('syncing', 3), 10)).toEqual({
-    state: 'failed', consecutiveFailures: 10, nextSyncAt: null, lastError: 'the last attempt did not finish: activity Heartbeat timeout',
+test('without a report (nothing should end the activity so) the failure counts once and the next sync waits for the backoff', () => {
+  const err = new ActivityFailure('failed', 'syncBridge', '1', RetryState.NON_RETRYABLE_FAILURE, undefined,
+    new TimeoutFailure('activity ScheduleToClose timeout', undefined, TimeoutType.SCHEDULE_TO_CLOSE))
+  const now = Date.parse('2030-01-01T00:00:00Z')
+  expect(statusAfterFailure(err, status('syncing', 3), { initialMs: 1000, maximumMs: 60_000 }, now)).toEqual({
+    state: 'failed', consecutiveFailures: 4, nextSyncAt: '2030-01-01T00:00:08.000Z', lastError: 'the last attempt did not finish: activity ScheduleToClose timeout',
   })
 })
 
-test('the sync retry policy continues the backoff from the persisted counter and ends at the limit', () => {
+test('the sync retry policy: seconds for a lost worker, no attempt limit (the activity counts), the backoff from the bridge settings', () => {
   const schedule = { intervalSeconds: 300, retry: { initialIntervalSeconds: 10, maximumIntervalSeconds: 3600 } }
   expect(backoffOf(schedule)).toEqual({ initialMs: 10_000, maximumMs: 3_600_000 })
-  expect(syncActivity(schedule, 0).retry).toEqual({ initialInterval: 10_000, backoffCoefficient: 2, maximumInterval: 3_600_000, maximumAttempts: 10 })
-  // After 3 failures (say a pause): the next retry waits what the 4th would have, and 7 attempts remain.
-  expect(syncActivity(schedule, 3).retry).toMatchObject({ initialInterval: 80_000, maximumAttempts: 7 })
-  expect(syncActivity({ intervalSeconds: 300, retry: { maxConsecutiveFailures: 3 } }, 2).retry).toMatchObject({ initialInterval: 1_200_000, maximumAttempts: 1 })
   // Defaults: the interval, capped at 24 h.
-  expect(syncActivity({ intervalSeconds: 3600, retry: {} }, 9).retry).toMatchObject({ initialInterval: 86_400_000, maximumInterval: 86_400_000, maximumAttempts: 1 })
+  expect(backoffOf({ intervalSeconds: 3600, retry: {} })).toEqual({ initialMs: 3_600_000, maximumMs: 86_400_000 })
+  expect(SYNC_ACTIVITY.retry).toEqual({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' })
+  expect(SYNC_ACTIVITY.heartbeatTimeout).toBe('15 seconds')
 })
