@@ -43,7 +43,7 @@ function which(cmd: string): string | null {
 
 // ---------------------------------------------------------------- Postgres
 
-function postgresBinDir(): string | null {
+export function postgresBinDir(): string | null {
   if (process.env.PG_BIN && existsSync(join(process.env.PG_BIN, 'postgres'))) return process.env.PG_BIN
   const base = '/usr/lib/postgresql'
   if (existsSync(base)) {
@@ -56,7 +56,7 @@ function postgresBinDir(): string | null {
 }
 
 /** initdb and postgres refuse to run as root: drop to the `postgres` user then. */
-function asPostgresUser(argv: string[]): string[] {
+export function asPostgresUser(argv: string[]): string[] {
   return process.getuid?.() === 0 ? ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--', ...argv] : argv
 }
 
@@ -65,7 +65,7 @@ function runningPostmasterPort(dataDir: string): number | null {
   return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]) || null
 }
 
-async function waitForPostgres(bin: string, port: number, proc: { exitCode: number | null } | null, logFile: string) {
+export async function waitForPostgres(bin: string, port: number, proc: { exitCode: number | null } | null, logFile: string) {
   for (let i = 0; i < 300; i++) {
     const r = Bun.spawnSync([join(bin, 'pg_isready'), '-q', '-h', '127.0.0.1', '-p', String(port)])
     if (r.exitCode === 0) return

@@ -71,3 +71,32 @@ test('a worker killed mid-sync: the next one re-runs the sync, with no user lost
   expect(runs[0]).toMatchObject({ created: USERS, updated: 0, deactivated: 0 })
   expect(runs[1]!.error).toStartWith('abandoned after')
 }, 150_000)
+
+test('sync-now while Temporal waits to retry a dead attempt starts a new attempt at once', async () => {
+  await h.stopWorker()
+  child = spawnWorker()
+  const { bridge } = await createBridge(h, { provider: 'microsoft-entra', settings: graph.settings() })
+  const before = graph.count('/v1.0/users')
+  await eventually(async () => graph.count('/v1.0/users') - before, (n) => n >= 3, 'the sync to be a few pages in', 60_000)
+  child.kill('SIGKILL')
+  await child.exited
+  // Temporal failed the attempt (heartbeat timeout) and waits to retry it; the workflow cannot know.
+  await untilState(h, bridge.id, 'failed', 45_000)
+  // The update needs a worker to run: it is sent first, the worker started after.
+  const syncNow = h.api('POST', `/bridges/${bridge.id}/sync`)
+  await h.startWorker()
+  const answer = await syncNow
+  expect(answer.status).toBe(200)
+  expect(answer.body.state).toBe('syncing')
+  expect(await untilState(h, bridge.id, 'active', 60_000)).toMatchObject({ consecutiveFailures: 0 })
+
+  // The waiting retry was cancelled and a fresh attempt scheduled in its place.
+  const history = await h.temporal.client.workflow.getHandle(bridge.workflowId).fetchHistory()
+  const events = history.events ?? []
+  const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'syncBridge')
+  expect(scheduled.length).toBe(2)
+  expect(events.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true)
+  const runs = await runsOf(h, bridge.id)
+  expect(runs.every((r) => r.finishedAt !== null)).toBe(true)
+  expect(runs[0]!.outcome).toBe('succeeded')
+}, 150_000)
