@@ -1,6 +1,7 @@
 // The CLI's bad-input contract: one clear line and a non-zero exit, never a stack trace.
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
+import { migratedSql } from '../../support'
 
 const MAIN = join(import.meta.dir, '../../../server/main.ts')
 
@@ -107,6 +108,26 @@ describe('SIGTERM', () => {
     expect(res.status).toBe(201)
     expect(((await res.json()) as { name: string }).name).toBe('drained')
     expect(await proc.exited).toBe(0)
+  }, 30_000)
+
+  test('serve writes the read audit events still buffered before it exits', async () => {
+    const token = 'sigterm-admin-token-0123456789'
+    const proc = Bun.spawn(['bun', MAIN, 'serve'], { env: { ...env(), ADMIN_TOKEN: token }, stderr: 'pipe', stdout: 'pipe' })
+    const started = await waitFor(proc.stderr, '"msg":"listening"')
+    const base = `http://127.0.0.1:${Number(/"url":"http:\/\/[^:]+:(\d+)"/.exec(started)![1])}`
+    const post = (path: string, body?: unknown) =>
+      fetch(`${base}/api/admin/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) })
+        .then((r) => r.json() as Promise<Record<string, string>>)
+    const org = await post('/organizations', { name: 'sigterm-audit' })
+    const conf = await post(`/organizations/${org.id}/scim-configuration`)
+    // Reads are audited through the in-memory buffer (flushed every 200 ms): signal at once.
+    const reads = await Promise.all(Array.from({ length: 5 }, () => fetch(`${base}/api/connect/v1/scim/2.0/Users`, { headers: { authorization: `Bearer ${conf.token}` } })))
+    expect(reads.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+    proc.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
+    const sql = await migratedSql()
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from scim_events where organization_id = ${org.id!} and method = 'GET'`
+    expect(row!.n).toBe(5)
   }, 30_000)
 
   test('worker shuts down cleanly and exits 0', async () => {
