@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path'
 import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes'
 
 export const ROOT = join(import.meta.dir, '..')
-export const DATA = join(ROOT, '.data')
+/** Local state (clusters, dev secrets); SCIM_BRIDGE_DATA moves it (tests run a dev of their own). */
+export const DATA = process.env.SCIM_BRIDGE_DATA || join(ROOT, '.data')
 
 export type Running<T> = T & { stop(): Promise<void> }
 

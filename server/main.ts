@@ -19,7 +19,8 @@ commands:
 
 configuration comes from the environment: see README.md`
 
-type Stop = () => Promise<void>
+/** Stops what a command started; `finally` runs after it even when the grace period cut it short. */
+type Stop = (() => Promise<void>) & { finally?: () => Promise<void> }
 
 // The worker (webpack, native Temporal core) and the dev services are loaded by path at
 // run time, so the compiled binary stays small; those commands need a checkout.
@@ -80,17 +81,32 @@ async function worker(config: Config, log: Log): Promise<Stop> {
   }
 }
 
+/**
+ * serve + worker over local services. Whatever ends it (a signal to this process alone, as
+ * a supervisor sends it; a failed start; a crash), the Postgres and Temporal it started
+ * are stopped too: they are its children, and nothing else would stop them.
+ */
 async function dev(log: Log): Promise<Stop> {
   const { startLocalServices } = await lazy<typeof import('../dev/local')>('../dev/local.ts')
   const local = await startLocalServices()
-  const config = loadConfig(process.env)
-  const stopServe = await serve(config, log)
-  const stopWorker = await worker(config, log)
-  local.banner(config)
-  return async () => {
-    await stopServe()
-    await stopWorker()
+  onCrash(() => local.stop())
+  try {
+    const config = loadConfig(process.env)
+    const stopServe = await serve(config, log)
+    const stopWorker = await worker(config, log).catch(async (e) => {
+      await stopServe()
+      throw e
+    })
+    local.banner(config)
+    const stop: Stop = async () => {
+      await stopServe()
+      await stopWorker()
+    }
+    stop.finally = () => local.stop()
+    return stop
+  } catch (e) {
     await local.stop()
+    throw e
   }
 }
 
@@ -125,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
   log.info('shutting down', { signal: await signalled })
   const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)
   await Promise.race([stop(), Bun.sleep(grace).then(() => log.warn('shutdown grace period exceeded; exiting'))])
+  await stop.finally?.()
   return 0
 }
 

@@ -9,9 +9,6 @@ export const userStore: ResourceStore<Users.LockedUser> = {
   relation: 'groups',
   get: (sql, orgId, id, groups) => Users.getUser(sql, orgId, id, { groups }),
   list: (sql, orgId, q, groups) => Users.listUsers(sql, orgId, q, { groups }),
-  // A POST that renames a user by externalId (REFERENCE.md) also answers 201 with
-  // Location: the client asked for a create and gets the resource in the state it sent,
-  // under the id it already knew; provisioning clients expect 201 from a create.
   create: (sql, orgId, resource) => Users.createUser(sql, orgId, resource, SCIM_ORIGIN),
   lock: Users.lockUser,
   // Membership is written through /Groups; a user's `groups` is read-only.

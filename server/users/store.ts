@@ -110,35 +110,21 @@ export async function listUsers(sql: Tx, orgId: string, q: ListQuery, opts: Read
   return { total: page.total, items: page.rows.map(toStored), more: page.more, ...(page.last ? { last: page.last } : {}) }
 }
 
-export type CreateResult = { id: string; renamed: boolean }
-
 /**
- * POST. The unique index on (organization_id, lower(user_name)) decides races:
- * `on conflict do nothing` makes exactly one of many concurrent creates win, the
- * others get 409 uniqueness. A POST whose externalId names an existing user under a
- * different userName is that user renamed (REFERENCE.md): it is replaced in place,
- * keeping its id. The same externalId and userName again is a duplicate (409).
- * Users are never adopted by email (an account-takeover path in other servers).
+ * POST creates, or answers 409 uniqueness when the userName is taken in the organization
+ * (case-insensitively): the unique index on (organization_id, lower(user_name)) decides
+ * races, and `on conflict do nothing` makes exactly one of many concurrent creates win.
+ * Nothing else selects an existing user: externalId is the client's own identifier, not
+ * unique (RFC 7643 §3.1), and users are never adopted by email (an account-takeover path
+ * in other servers). A create never writes over another user.
  */
-export async function createUser(sql: Tx, orgId: string, resource: ScimObject, origin: Origin): Promise<CreateResult> {
-  const externalId = resource.externalId
-  if (typeof externalId === 'string') {
-    const [existing] = await sql<Row[]>`
-      select ${selectList(sql, {})} from users
-      where organization_id = ${orgId} and external_id = ${externalId}
-      order by created_at, id limit 1
-      for update of users`
-    if (existing && existing.userName.toLowerCase() !== String(resource.userName).toLowerCase()) {
-      await writeUser(sql, orgId, { row: existing, stored: toStored(existing) }, resource)
-      return { id: existing.id, renamed: true }
-    }
-  }
+export async function createUser(sql: Tx, orgId: string, resource: ScimObject, origin: Origin): Promise<{ id: string }> {
   const [row] = await sql<{ id: string }[]>`
     insert into users ${sql(insertValues(sql, orgId, resource, origin))}
     on conflict do nothing
     returning id`
   if (!row) throw taken(resource.userName)
-  return { id: row.id, renamed: false }
+  return { id: row.id }
 }
 
 function insertValues(sql: Tx, orgId: string, resource: ScimObject, origin: Origin) {
@@ -151,7 +137,7 @@ function insertValues(sql: Tx, orgId: string, resource: ScimObject, origin: Orig
 }
 
 /**
- * Stores `resource` over the locked user (PUT, PATCH, rename). Returns false, and
+ * Stores `resource` over the locked user (PUT, PATCH). Returns false, and
  * writes nothing, when no column would change: the version only moves on a real change.
  */
 export async function writeUser(sql: Tx, orgId: string, locked: LockedUser, resource: ScimObject): Promise<boolean> {

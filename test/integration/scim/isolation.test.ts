@@ -59,7 +59,7 @@ describe("org A's token and org B's data", () => {
     expect((await b.scim('GET', `/Groups/${bGroup.id}`)).body.members).toHaveLength(1)
   })
 
-  test("B's users cannot be put into A's groups, nor B's user renamed through A by externalId", async () => {
+  test("B's users cannot be put into A's groups, nor touched through A by their externalId", async () => {
     const g = await a.scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'A group' })
     expectError(await a.scim('PATCH', `/Groups/${g.body.id}`, patchBody({ op: 'add', path: 'members', value: [{ value: bUser.id }] })), 400, 'invalidValue')
     expectError(await a.scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'x', members: [{ value: bUser.id }] }), 400, 'invalidValue')

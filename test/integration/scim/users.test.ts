@@ -82,34 +82,66 @@ describe('POST /Users', () => {
     expect((await other.scim('POST', '/Users', userBody(name))).status).toBe(201)
   })
 
-  test('a POST whose externalId matches a user under a new userName renames that user (201, same id)', async () => {
-    const before = await scim('POST', '/Users', userBody(uniqueName(), { externalId: `okta-${crypto.randomUUID()}`, title: 'Old' }))
-    const newName = uniqueName('renamed')
-    const r = await scim('POST', '/Users', userBody(newName, { externalId: before.body.externalId }))
-    expect(r.status).toBe(201)
-    expect(r.body.id).toBe(before.body.id)
-    expect(r.body.userName).toBe(newName)
-    expect(r.body.title).toBeUndefined() // replaced as a whole
-    expect(r.body.meta.version).toBe('W/"2"')
-    expect(r.headers.get('location')).toEndWith(`/Users/${before.body.id}`)
-    const stored = await row(before.body.id)
-    expect(stored.email).toBe(newName.toLowerCase())
-    const n = await countOf(sql`select count(*)::int as n from users where organization_id = ${orgId} and external_id = ${before.body.externalId}`)
-    expect(n).toBe(1)
+  test('two POSTs with one externalId and different userNames are two users (externalId is not unique)', async () => {
+    const externalId = `shared-${crypto.randomUUID()}`
+    const a = await scim('POST', '/Users', userBody(uniqueName('a'), { externalId, title: 'First', displayName: 'A' }))
+    expect(a.status).toBe(201)
+    const aBefore = await scim('GET', `/Users/${a.body.id}`)
+    const aRowBefore = await row(a.body.id)
+    const b = await scim('POST', '/Users', userBody(uniqueName('b'), { externalId, title: 'Second', displayName: 'B' }))
+    expect(b.status).toBe(201)
+    expect(b.body.id).not.toBe(a.body.id)
+    expect(b.headers.get('location')).toEndWith(`/Users/${b.body.id}`)
+
+    // The first user is byte-for-byte what it was, its row included.
+    const aAfter = await scim('GET', `/Users/${a.body.id}`)
+    expect(JSON.stringify(aAfter.body)).toBe(JSON.stringify(aBefore.body))
+    expect(await row(a.body.id)).toEqual(aRowBefore)
+    expect((await scim('GET', `/Users/${b.body.id}`)).body).toMatchObject({ userName: b.body.userName, title: 'Second', displayName: 'B', externalId })
+
+    const both = await scim('GET', `/Users?filter=${encodeURIComponent(`externalId eq "${externalId}"`)}`)
+    expect(both.body.totalResults).toBe(2)
+    expect(both.body.Resources.map((u: AnyRow) => u.id).sort()).toEqual([a.body.id, b.body.id].sort())
+    const creates = await sql<{ userId: string }[]>`
+      select user_id from scim_events where organization_id = ${orgId} and method = 'POST' and status = 201 and user_id in ${sql([a.body.id, b.body.id])}`
+    expect(creates.map((e) => e.userId).sort()).toEqual([a.body.id, b.body.id].sort())
+
+    expect((await scim('DELETE', `/Users/${a.body.id}`)).status).toBe(204)
+    expect((await scim('DELETE', `/Users/${b.body.id}`)).status).toBe(204)
   })
 
-  test('the same externalId and userName again is a duplicate (409), not a rename', async () => {
-    const body = userBody(uniqueName(), { externalId: `ext-${crypto.randomUUID()}` })
-    expect((await scim('POST', '/Users', body)).status).toBe(201)
-    expectError(await scim('POST', '/Users', body), 409, 'uniqueness')
+  test("a validator's sequence: create A, create B with A's externalId, PUT A, PATCH B, filter, page, delete both", async () => {
+    const prefix = `seq-${crypto.randomUUID().slice(0, 8)}`
+    const externalId = `${prefix}-ext`
+    const a = await scim('POST', '/Users', userBody(`${prefix}-a@example.com`, { externalId }))
+    const b = await scim('POST', '/Users', userBody(`${prefix}-b@example.com`, { externalId }))
+    expect([a.status, b.status]).toEqual([201, 201])
+    const put = await scim('PUT', `/Users/${a.body.id}`, userBody(`${prefix}-a@example.com`, { externalId, title: 'Put' }))
+    expect(put.status).toBe(200)
+    expect(put.body).toMatchObject({ id: a.body.id, title: 'Put' })
+    const patch = await scim('PATCH', `/Users/${b.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Patched' }] })
+    expect(patch.status).toBe(200)
+    expect(patch.body).toMatchObject({ id: b.body.id, title: 'Patched' })
+    // Each write landed on the user it named, and on no other.
+    expect((await scim('GET', `/Users/${a.body.id}`)).body.title).toBe('Put')
+    expect((await scim('GET', `/Users/${b.body.id}`)).body.title).toBe('Patched')
+    const sw = await scim('GET', `/Users?filter=${encodeURIComponent(`userName sw "${prefix}"`)}&sortBy=userName`)
+    expect(sw.body.Resources.map((u: AnyRow) => u.id)).toEqual([a.body.id, b.body.id])
+    const page = await scim('GET', `/Users?filter=${encodeURIComponent(`userName sw "${prefix}"`)}&startIndex=1&count=2`)
+    expect(page.body).toMatchObject({ totalResults: 2, startIndex: 1, itemsPerPage: 2 })
+    expect((await scim('DELETE', `/Users/${a.body.id}`)).status).toBe(204)
+    expect((await scim('DELETE', `/Users/${b.body.id}`)).status).toBe(204)
+    expect((await scim('GET', `/Users?filter=${encodeURIComponent(`externalId eq "${externalId}"`)}`)).body.totalResults).toBe(0)
   })
 
-  test('a rename onto a userName another user holds is 409 and changes nothing', async () => {
-    const taken = uniqueName()
-    await scim('POST', '/Users', userBody(taken))
-    const a = await scim('POST', '/Users', userBody(uniqueName(), { externalId: `ext-${crypto.randomUUID()}` }))
-    expectError(await scim('POST', '/Users', userBody(taken, { externalId: a.body.externalId })), 409, 'uniqueness')
-    expect((await row(a.body.id)).userName).toBe(a.body.userName)
+  test('the same userName again is a duplicate (409), whatever the externalId, in any case', async () => {
+    const name = uniqueName()
+    const first = await scim('POST', '/Users', userBody(name, { externalId: `ext-${crypto.randomUUID()}`, title: 'Kept' }))
+    expect(first.status).toBe(201)
+    const before = await row(first.body.id)
+    expectError(await scim('POST', '/Users', userBody(name, { externalId: first.body.externalId })), 409, 'uniqueness')
+    expectError(await scim('POST', '/Users', userBody(name.toUpperCase(), { externalId: `other-${crypto.randomUUID()}` })), 409, 'uniqueness')
+    expect(await row(first.body.id)).toEqual(before)
   })
 
   test('no account takeover: a new user with an existing user\'s email is a separate user', async () => {
@@ -338,5 +370,37 @@ describe('deactivation and DELETE', () => {
     expectError(await scim('DELETE', `/Users/${u.body.id}`), 404)
     expect(await row(u.body.id)).toBeUndefined()
     expect((await scim('GET', `/Groups/${g.body.id}`)).body.members).toBeUndefined()
+  })
+})
+
+describe('attributes= with a value filter (Microsoft\'s validator)', () => {
+  test('emails[type eq "work"] returns the work email and nothing else of emails, on GET by id and on lists', async () => {
+    const name = uniqueName()
+    const u = await scim('POST', '/Users', userBody(name, { emails: [{ value: name, type: 'work', primary: true }, { value: `home.${name}`, type: 'home' }] }))
+    const attributes = encodeURIComponent('emails[type eq "work"]')
+    const one = await scim('GET', `/Users/${u.body.id}?attributes=${attributes}`)
+    expect(one.status).toBe(200)
+    expect(one.body.emails).toEqual([{ value: name, type: 'work', primary: true }])
+    expect(one.body.userName).toBeUndefined()
+    const list = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${name}"`)}&attributes=${encodeURIComponent('emails[type eq "work"].value,userName')}`)
+    expect(list.body.Resources).toEqual([{ schemas: [USER_SCHEMA], id: u.body.id, userName: name, emails: [{ value: name }] }])
+    const excluded = await scim('GET', `/Users/${u.body.id}?excludedAttributes=${encodeURIComponent('emails[type eq "home"]')}`)
+    expect(excluded.body.emails).toEqual([{ value: name, type: 'work', primary: true }])
+    expect(excluded.body.userName).toBe(name)
+  })
+})
+
+describe('a write lands only on the user the URL names', () => {
+  test("PUT /Users/{A} with B's id and externalId in the body changes A, never B; B's userName is a 409", async () => {
+    const a = await scim('POST', '/Users', userBody(uniqueName('a'), { externalId: `a-${crypto.randomUUID()}`, title: 'A' }))
+    const b = await scim('POST', '/Users', userBody(uniqueName('b'), { externalId: `b-${crypto.randomUUID()}`, title: 'B' }))
+    const bBefore = await row(b.body.id)
+    const put = await scim('PUT', `/Users/${a.body.id}`, userBody(a.body.userName, { id: b.body.id, externalId: b.body.externalId, title: 'A2' }))
+    expect(put.status).toBe(200)
+    expect(put.body).toMatchObject({ id: a.body.id, title: 'A2', externalId: b.body.externalId })
+    expectError(await scim('PUT', `/Users/${a.body.id}`, userBody(b.body.userName.toUpperCase())), 409, 'uniqueness')
+    const patch = await scim('PATCH', `/Users/${a.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { id: b.body.id, title: 'A3' } }] })
+    expect(patch.body).toMatchObject({ id: a.body.id, title: 'A3' })
+    expect(await row(b.body.id)).toEqual(bBefore)
   })
 })

@@ -64,6 +64,16 @@ describe('project', () => {
     ['excluding an extension attribute', { excludedAttributes: `${ENT}:manager` }, { ...visible, [ENT]: { department: 'R&D' } }],
     ['excluding the whole extension', { excludedAttributes: ENT }, { ...(({ [ENT]: _x, ...r }) => r)(visible), schemas: [CORE] }],
     ['both parameters', { attributes: 'name,emails', excludedAttributes: 'name.familyName,emails' }, { schemas: [CORE], id: 'u1', name: { givenName: 'Barbara' } }],
+    // Value filters, as Microsoft's validator sends them.
+    ['a value filter keeps the matching values only', { attributes: 'emails[type eq "work"]' }, { schemas: [CORE], id: 'u1', emails: [{ value: 'b@work', type: 'work', primary: true }] }],
+    ['a value filter and a sub-attribute', { attributes: 'emails[type eq "work"].value' }, { schemas: [CORE], id: 'u1', emails: [{ value: 'b@work' }] }],
+    ['a value filter is case-insensitive in its names', { attributes: 'EMAILS[TYPE eq "work"]' }, { schemas: [CORE], id: 'u1', emails: [{ value: 'b@work', type: 'work', primary: true }] }],
+    ['two value filters: either', { attributes: 'emails[type eq "work"],emails[type eq "home"].value' }, { schemas: [CORE], id: 'u1', emails: [{ value: 'b@work', type: 'work', primary: true }, { value: 'b@home', type: 'home' }] }],
+    ['a value filter with a comma in its value', { attributes: 'emails[value eq "x,y" or type eq "home"],userName' }, { schemas: [CORE], id: 'u1', userName: 'bjensen', emails: [{ value: 'b@home', type: 'home' }] }],
+    ['the attribute named without a filter too: every value', { attributes: 'emails[type eq "work"],emails' }, { schemas: [CORE], id: 'u1', emails: user.emails }],
+    ['a value filter no value matches: the attribute is absent', { attributes: 'emails[type eq "other"],userName' }, { schemas: [CORE], id: 'u1', userName: 'bjensen' }],
+    ['excludedAttributes with a value filter drops those values', { excludedAttributes: 'emails[type eq "home"]' }, { ...visible, emails: [{ value: 'b@work', type: 'work', primary: true }] }],
+    ['a malformed or unknown value filter names nothing', { attributes: 'emails[type eq],emails[nope eq "x"],name[givenName eq "B"],userName' }, { schemas: [CORE], id: 'u1', userName: 'bjensen' }],
   ])('%s', (_, p, expected) => {
     expect(project(USER, user, p)).toEqual(expected)
   })
@@ -105,4 +115,5 @@ test('splitAttributeList', () => {
   expect(splitAttributeList('')).toEqual([])
   expect(splitAttributeList('a, b ,,c')).toEqual(['a', 'b', 'c'])
   expect(splitAttributeList(['a,b', 'c'])).toEqual(['a', 'b', 'c'])
+  expect(splitAttributeList('emails[type eq "a,b" or value eq "\\",x"],userName')).toEqual(['emails[type eq "a,b" or value eq "\\",x"]', 'userName'])
 })
