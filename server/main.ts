@@ -116,7 +116,9 @@ async function main(argv: string[]): Promise<number> {
     console.error(cmd && !['-h', '--help', 'help'].includes(cmd) ? `unknown command: ${cmd}\n\n${USAGE}` : USAGE)
     return cmd && !['-h', '--help', 'help'].includes(cmd) ? 2 : cmd ? 0 : 2
   }
-  const log = createLog((process.env.LOG_LEVEL as 'info') ?? 'info')
+  // `dev` loads it again once its local services have set their addresses.
+  const config = loadConfig()
+  const log = createLog(config.LOG_LEVEL)
   exitOnUncaught(log)
   // Listen for signals from the start, so one that lands during startup still drains.
   // A second signal exits at once.
@@ -131,16 +133,14 @@ async function main(argv: string[]): Promise<number> {
     }
   })
   if (cmd === 'migrate') {
-    const config = loadConfig()
     const sql = await openDb(config, log)
     await sql.end()
     console.log('schema is up to date')
     return 0
   }
-  const stop = cmd === 'dev' ? await dev(log) : await (cmd === 'serve' ? serve : worker)(loadConfig(), log)
+  const stop = cmd === 'dev' ? await dev(log) : await (cmd === 'serve' ? serve : worker)(config, log)
   log.info('shutting down', { signal: await signalled })
-  const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)
-  await Promise.race([stop(), Bun.sleep(grace).then(() => log.warn('shutdown grace period exceeded; exiting'))])
+  await Promise.race([stop(), Bun.sleep(config.SHUTDOWN_GRACE_MS).then(() => log.warn('shutdown grace period exceeded; exiting'))])
   await stop.finally?.()
   return 0
 }

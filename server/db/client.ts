@@ -87,5 +87,10 @@ const UNAVAILABLE = new Set([
   '57P01', '57P02', '57P03', '53300',
 ])
 
+/** unique_violation: a unique index refused the row (a userName taken, a race lost). */
+export function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === '23505'
+}
+
 /** How long a client is told to wait when the database is busy or away. */
 export const RETRY_AFTER_SECONDS = 5

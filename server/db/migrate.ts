@@ -56,10 +56,3 @@ export async function migrate(sql: Sql, files?: Migration[]): Promise<string[]> 
   }
   return done
 }
-
-/** Names of migrations not yet applied (for `serve` to refuse a stale schema). */
-export async function pending(sql: Sql, files?: Migration[]): Promise<string[]> {
-  files ??= await migrationFiles()
-  const have = await applied(sql)
-  return files.filter((m) => !have.has(m.version)).map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`)
-}

@@ -2,7 +2,7 @@
 // headers, and what the audit log wants to know. Every answer under the SCIM base,
 // errors included, is built here, so every one is `application/scim+json` and every
 // error is the SCIM Error schema.
-import { databaseTrouble, RETRY_AFTER_SECONDS } from '../db/client'
+import { databaseTrouble, isUniqueViolation, RETRY_AFTER_SECONDS } from '../db/client'
 import type { Log } from '../log'
 import { ScimError, type ScimType } from './errors'
 
@@ -61,7 +61,7 @@ export function errorReply(e: unknown, log: Log, where: string): Reply {
     }
   }
   const code = (e as { code?: unknown } | null)?.code
-  if (code === '23505') return errorReply(new ScimError(409, 'uniqueness', 'a unique attribute already has this value'), log, where)
+  if (isUniqueViolation(e)) return errorReply(new ScimError(409, 'uniqueness', 'a unique attribute already has this value'), log, where)
   const trouble = databaseTrouble(e)
   if (trouble) {
     // 503 + Retry-After: an IdP retries it later, where a 500 would count as a failure.

@@ -3,7 +3,7 @@
 // every statement is scoped by organization (another tenant's id is simply absent).
 // Inputs are canonical User resources (validateResource's output).
 import type postgres from 'postgres'
-import type { Tx } from '../db/client'
+import { isUniqueViolation, type Tx } from '../db/client'
 import { type Stored, changedColumns, columnsOf, forSql, fromRow } from '../scim/columns'
 import { uniqueness } from '../scim/errors'
 import { lookUp } from '../scim/lookup'
@@ -149,7 +149,7 @@ export async function writeUser(sql: Tx, orgId: string, locked: LockedUser, reso
       update users set ${sql(forSql(sql, cols, USER))}, version = version + 1, updated_at = now()
       where organization_id = ${orgId} and id = ${locked.row.id}`
   } catch (e) {
-    throw uniqueViolation(e) ? taken(resource.userName) : e
+    throw isUniqueViolation(e) ? taken(resource.userName) : e
   }
   return true
 }
@@ -160,90 +160,7 @@ export async function deleteUser(sql: Tx, orgId: string, id: string): Promise<bo
   return rows.length > 0
 }
 
-// ---- Set-based writes for the Bridge: one statement per batch, never a query per user.
-// A batch travels as ONE jsonb parameter read back with jsonb_to_recordset, so its size
-// is not bounded by Postgres' 65,535 bind parameters (30 columns x 2,200 rows).
-
-/** Every column a batch writes, with its SQL type for jsonb_to_recordset. */
-function batchColumns(): { name: string; type: 'text' | 'boolean' | 'jsonb' }[] {
-  return [
-    { name: 'email', type: 'text' },
-    ...columnsOf(USER).map((m) => ({
-      name: m.column,
-      type: m.json ? ('jsonb' as const) : (m.sub ?? m.attribute).type === 'boolean' ? ('boolean' as const) : ('text' as const),
-    })),
-  ]
-}
-
-/** `jsonb_to_recordset($1) as v("id" uuid, "email" text, ...)` over the rows. */
-function recordset(sql: Tx, rows: Record<string, unknown>[], columns: { name: string; type: string }[]): Fragment {
-  const s = sql as postgres.Sql<{}>
-  const defs = columns.map((c, i) => s`${i === 0 ? s`` : s`,`} ${s(c.name)} ${typeName(s, c.type)}`)
-  return s`jsonb_to_recordset(${s.json(rows as postgres.JSONValue)}) as v (${defs})`
-}
-
-function typeName(sql: postgres.Sql<{}>, type: string): Fragment {
-  switch (type) {
-    case 'uuid':
-      return sql`uuid`
-    case 'jsonb':
-      return sql`jsonb`
-    case 'boolean':
-      return sql`boolean`
-    default:
-      return sql`text`
-  }
-}
-
-/**
- * Inserts many users in one statement. A userName that already exists in the
- * organization is skipped (not an error): the result lists what was inserted.
- */
-export async function insertUsers(
-  sql: Tx,
-  orgId: string,
-  resources: ScimObject[],
-  origin: Origin,
-): Promise<{ id: string; userName: string }[]> {
-  if (resources.length === 0) return []
-  const s = sql as postgres.Sql<{}>
-  const columns = batchColumns()
-  // Joined by hand: after `insert` the driver's column helper would build a VALUES list.
-  const names = columns.map((c, i) => s`${i === 0 ? s`` : s`,`} ${s(c.name)}`)
-  const rows = resources.map((r) => userColumns(r))
-  return sql<{ id: string; userName: string }[]>`
-    insert into users (organization_id, source, bridge_id, ${names})
-    select ${orgId}::uuid, ${origin.source}::text, ${origin.bridgeId ?? null}::uuid, ${names}
-    from ${recordset(sql, rows, columns)}
-    on conflict do nothing
-    returning id, user_name`
-}
-
-/**
- * Replaces many users' attributes in one statement (full replace, as PUT), bumping
- * version and updated_at. Rows whose columns are all unchanged are left alone.
- * Returns the ids updated. A userName taken by another user fails the whole batch
- * with 409 uniqueness (the caller decides how to split it).
- */
-export async function updateUsers(sql: Tx, orgId: string, updates: { id: string; resource: ScimObject }[]): Promise<string[]> {
-  const valid = updates.filter((u) => isUuid(u.id))
-  if (valid.length === 0) return []
-  const s = sql as postgres.Sql<{}>
-  const columns = batchColumns()
-  const rows = valid.map((u) => ({ ...userColumns(u.resource), id: u.id }))
-  const sets = columns.map((c, i) => s`${i === 0 ? s`` : s`,`} ${s(c.name)} = v.${s(c.name)}`)
-  const differs = columns.map((c, i) => s`${i === 0 ? s`` : s`or`} users.${s(c.name)} is distinct from v.${s(c.name)}`)
-  try {
-    const changed = await sql<{ id: string }[]>`
-      update users set ${sets}, version = users.version + 1, updated_at = now()
-      from ${recordset(sql, rows, [{ name: 'id', type: 'uuid' }, ...columns])}
-      where users.organization_id = ${orgId} and users.id = v.id and (${differs})
-      returning users.id`
-    return changed.map((r) => r.id)
-  } catch (e) {
-    throw uniqueViolation(e) ? uniqueness('a userName in this batch is already taken by another user') : e
-  }
-}
+// ---- Set-based writes for the Bridge (server/users/batch.ts): one statement per batch.
 
 /** Sets active=false on the listed users that are active; returns the ids changed. */
 export async function deactivateUsers(sql: Tx, orgId: string, ids: string[]): Promise<string[]> {
@@ -256,26 +173,6 @@ export async function deactivateUsers(sql: Tx, orgId: string, ids: string[]): Pr
   return rows.map((r) => r.id)
 }
 
-/** Users by lower-cased email (the Bridge's match key). */
-export async function usersByEmail(sql: Tx, orgId: string, emails: string[]): Promise<Stored[]> {
-  if (emails.length === 0) return []
-  const lower = [...new Set(emails.map((e) => e.toLowerCase()))]
-  const rows = await sql<Row[]>`
-    select ${selectList(sql, {})} from users where organization_id = ${orgId} and email = any(${lower}::text[])`
-  return rows.map(toStored)
-}
-
-/** Every user a Bridge manages: what it may update and deactivate. */
-export async function usersOfBridge(sql: Tx, orgId: string, bridgeId: string): Promise<(Stored & { active: boolean; email: string | null })[]> {
-  const rows = await sql<Row[]>`
-    select ${selectList(sql, {})} from users where organization_id = ${orgId} and bridge_id = ${bridgeId} order by created_at, id`
-  return rows.map((r) => ({ ...toStored(r), active: r.active as boolean, email: (r.email as string | null) ?? null }))
-}
-
 function taken(userName: unknown): Error {
   return uniqueness(`userName ${JSON.stringify(userName)} is already taken in this organization`)
-}
-
-function uniqueViolation(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505'
 }
