@@ -12,6 +12,10 @@ export type StatusPatch = Partial<BridgeStatus>
 
 type StatusRow = { state: BridgeState; consecutiveFailures: number; nextSyncAt: Date | null; lastError: string | null }
 
+/** The bridge was deleted under its workflow: nothing to retry (the workflow is being terminated). */
+export const bridgeMissing = (bridgeId: string) =>
+  ApplicationFailure.create({ message: `bridge ${bridgeId} no longer exists`, type: 'BridgeMissing', nonRetryable: true })
+
 const STATUS = (sql: Tx) => sql`state, consecutive_failures, next_sync_at, last_error`
 const toStatus = (r: StatusRow): BridgeStatus => ({ ...r, nextSyncAt: r.nextSyncAt?.toISOString() ?? null })
 
@@ -22,7 +26,7 @@ export async function saveStatus(sql: Tx, ref: BridgeRef, patch: StatusPatch): P
     update bridges set ${sql(set)}, updated_at = now()
     where organization_id = ${ref.organizationId} and id = ${ref.bridgeId}
     returning ${STATUS(sql)}`
-  if (!row) throw ApplicationFailure.create({ message: `bridge ${ref.bridgeId} no longer exists`, type: 'BridgeMissing', nonRetryable: true })
+  if (!row) throw bridgeMissing(ref.bridgeId)
   return toStatus(row)
 }
 
@@ -32,7 +36,7 @@ async function attemptWrite(sql: Tx, ref: BridgeRef, set: Fragment): Promise<Bri
   const [row] = await sql<StatusRow[]>`
     update bridges set ${set}, updated_at = now() where ${where} and state not in ('paused', 'disabled') returning ${STATUS(sql)}`
   const [held] = row ? [row] : await sql<StatusRow[]>`select ${STATUS(sql)} from bridges where ${where}`
-  if (!held) throw ApplicationFailure.create({ message: `bridge ${ref.bridgeId} no longer exists`, type: 'BridgeMissing', nonRetryable: true })
+  if (!held) throw bridgeMissing(ref.bridgeId)
   return toStatus(held)
 }
 

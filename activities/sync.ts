@@ -12,7 +12,7 @@ import type { Log } from '../server/log'
 import { backoffDelayMs } from '../workflows/backoff'
 import { bridgeWorkflowId, reportAttemptSignal, type BridgeStatus } from '../workflows/bridge.messages'
 import { INFRA_RETRY_MS } from '../workflows/policies'
-import { closeAbandonedRun, finishRun, markFailed, markSucceeded, markSyncing, saveStatus, startRun, type BridgeRef, type RunCounts, type StatusPatch } from './bridge-state'
+import { bridgeMissing, closeAbandonedRun, finishRun, markFailed, markSucceeded, markSyncing, saveStatus, startRun, type BridgeRef, type RunCounts, type StatusPatch } from './bridge-state'
 import { ConnectorError, createConnector, type HttpOptions } from './connectors'
 import { parseSecretsKey, SecretsError } from './secrets'
 import { DeactivationRefused, syncDirectory, type Progress } from './sync-directory'
@@ -66,7 +66,7 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
 
   async function sync(input: SyncInput, signal: AbortSignal): Promise<RunCounts> {
     const row = await findBridge(sql, input.bridgeId, input.organizationId)
-    if (!row) throw ApplicationFailure.create({ message: `bridge ${input.bridgeId} no longer exists`, type: 'BridgeMissing', nonRetryable: true })
+    if (!row) throw bridgeMissing(input.bridgeId)
     const { provider, settings } = openSettings(row, parseSecretsKey(deps.secretsKey))
     // openSettings validated `settings` against `provider`'s schema; TypeScript cannot correlate the union's halves.
     const connector = createConnector(provider, settings as never, deps.connectorOptions)
