@@ -1,11 +1,11 @@
 // One workflow per bridge (id bridge-<bridgeId>): sync, wait for the interval or an admin,
-// sync again; for years, thanks to continue-as-new. The backoff is the sync activity's
-// Temporal retry policy (workflows/policies.ts). Admin actions are Updates: validated
+// sync again; for years, thanks to continue-as-new. The state machine is BridgeMachine;
+// this file wires its messages and runs its loop. Admin actions are Updates: validated
 // first (a refused one never enters the history), and answered once the new state is
 // persisted, so the admin API shows the bridge as it is after the action.
 import type { UpdateDefinition } from '@temporalio/common'
 import { allHandlersFinished, ApplicationFailure, condition, makeContinueAsNewFunc, setHandler, workflowInfo } from '@temporalio/workflow'
-import { BridgeController } from './bridge-controller'
+import { BridgeMachine } from './bridge-machine'
 import {
   configureUpdate, enableUpdate, pauseUpdate, reportAttemptSignal, resumeUpdate, stateQuery, syncNowUpdate,
   type AdminAction, type BridgeStatus, type BridgeWorkflowInput, type SyncNowOptions,
@@ -13,7 +13,7 @@ import {
 import { refusal } from './bridge-rules'
 
 export async function bridgeWorkflow(input: BridgeWorkflowInput): Promise<void> {
-  const bridge = new BridgeController(input)
+  const bridge = new BridgeMachine(input)
   listen(bridge)
   bridge.publishAll()
   for (;;) {
@@ -27,37 +27,14 @@ export async function bridgeWorkflow(input: BridgeWorkflowInput): Promise<void> 
   await makeContinueAsNewFunc<typeof bridgeWorkflow>({ memo, typedSearchAttributes })(bridge.carry())
 }
 
-function listen(bridge: BridgeController): void {
+function listen(bridge: BridgeMachine): void {
   setHandler(stateQuery, () => bridge.view())
   setHandler(reportAttemptSignal, (report) => bridge.onAttempt(report))
-  setHandler(configureUpdate, (schedule) => {
-    bridge.schedule = schedule // settings and excluded emails are read from Postgres by every sync
-    bridge.touched()
-    return bridge.reschedule()
-  })
-  admin(pauseUpdate, 'pause', () => {
-    if (bridge.mode === 'paused') return bridge.view()
-    bridge.mode = 'paused'
-    bridge.cancelSync()
-    return bridge.save({ state: 'paused', nextSyncAt: null })
-  })
-  // Resume and enable sync at once: the bridge an admin comes back to is fresh.
-  admin(resumeUpdate, 'resume', () => {
-    bridge.mode = 'running'
-    bridge.syncRequested = true
-    return bridge.save({ state: 'syncing', nextSyncAt: null })
-  })
-  admin(enableUpdate, 'enable', () => {
-    bridge.mode = 'running'
-    bridge.syncRequested = true
-    return bridge.save({ state: 'syncing', consecutiveFailures: 0, nextSyncAt: null })
-  })
-  admin(syncNowUpdate, 'syncNow', (options) => {
-    bridge.syncRequested = true
-    bridge.skipBackoffIfAsked(options?.waitingForRetry)
-    // An attempt running now is not interrupted: another sync follows it.
-    return bridge.attemptRunning && !options?.waitingForRetry ? bridge.view() : bridge.save({ state: 'syncing', nextSyncAt: null })
-  })
+  setHandler(configureUpdate, (schedule) => bridge.configure(schedule))
+  admin(pauseUpdate, 'pause', () => bridge.pause())
+  admin(resumeUpdate, 'resume', () => bridge.resume())
+  admin(enableUpdate, 'enable', () => bridge.enable())
+  admin(syncNowUpdate, 'syncNow', (options) => bridge.syncNow(options))
 
   // Only sync-now takes an argument (its options); the others ignore it.
   function admin(update: UpdateDefinition<BridgeStatus, []> | typeof syncNowUpdate, action: AdminAction, run: (options?: SyncNowOptions) => BridgeStatus | Promise<BridgeStatus>) {
@@ -65,10 +42,6 @@ function listen(bridge: BridgeController): void {
       const why = refusal(action, bridge.view())
       if (why) throw ApplicationFailure.create({ message: why, type: 'Refused', nonRetryable: true })
     }
-    setHandler(update as typeof syncNowUpdate, async (options?: SyncNowOptions) => {
-      const result = run(options)
-      bridge.touched()
-      return result
-    }, { validator })
+    setHandler(update as typeof syncNowUpdate, async (options?: SyncNowOptions) => run(options), { validator })
   }
 }
