@@ -14,6 +14,7 @@ COPY package.json tsconfig.json ./
 COPY server ./server
 COPY workflows ./workflows
 COPY activities ./activities
+COPY bridge ./bridge
 USER bun
 EXPOSE 3000
 ENTRYPOINT ["bun", "server/main.ts"]

@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/activity'
 import type { Fragment } from 'postgres'
 import type { Tx } from '../server/db/client'
-import type { BridgeState, BridgeStatus } from '../workflows/bridge.messages'
+import type { BridgeState, BridgeStatus } from '../bridge/messages'
 import type { Conflict } from './reconcile/plan'
 
 export type BridgeRef = { organizationId: string; bridgeId: string }

@@ -12,8 +12,9 @@ import {
   beginStaging, createStagedUsers, deactivateUsers, loadActiveManaged, loadStoredForMatch, resolveManagers, stageCreates, updateUsers, withStoreEmail,
 } from '../server/users/batch'
 import type { BridgeRef, RunCounts } from './bridge-state'
-import type { Connector, DirectoryUser } from './connectors'
-import { type Conflict, createPlanContext, guardDeactivations, matchKeys, planDeactivations, planPage, type PlanContext, type StoredUser } from './reconcile/plan'
+import type { DirectoryUser, StoredUser } from '../bridge/directory'
+import type { Connector } from './connectors'
+import { type Conflict, createPlanContext, guardDeactivations, matchKeys, planDeactivations, planPage, type PlanContext } from './reconcile/plan'
 import { beginContext, contextFor } from './sync-context'
 
 export class DeactivationRefused extends Error {

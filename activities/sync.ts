@@ -9,12 +9,11 @@ import { activityInfo, ApplicationFailure, Context, heartbeat } from '@temporali
 import { findBridge, InvalidSettings, openSettings } from '../server/bridges/store'
 import { databaseTrouble, type Sql } from '../server/db/client'
 import type { Log } from '../server/log'
-import { backoffDelayMs } from '../workflows/backoff'
-import { bridgeWorkflowId, reportAttemptSignal, type BridgeStatus } from '../workflows/bridge.messages'
-import { INFRA_RETRY_MS } from '../workflows/policies'
+import { backoffDelayMs, INFRA_RETRY_MS } from '../bridge/backoff'
+import { bridgeWorkflowId, reportAttemptSignal, type BridgeStatus } from '../bridge/messages'
 import { bridgeMissing, closeAbandonedRun, finishRun, markFailed, markSucceeded, markSyncing, saveStatus, startRun, type BridgeRef, type RunCounts, type StatusPatch } from './bridge-state'
 import { ConnectorError, createConnector, type HttpOptions } from './connectors'
-import { parseSecretsKey, SecretsError } from './secrets'
+import { parseSecretsKey, SecretsError } from '../bridge/secrets'
 import { DeactivationRefused, syncDirectory, type Progress } from './sync-directory'
 
 export interface SyncInput extends BridgeRef {

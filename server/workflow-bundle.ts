@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const ROOT = join(import.meta.dir, '..')
-const WORKFLOWS = join(ROOT, 'workflows')
+// The workflow code and the bridge contracts it imports (bridge/messages.ts, bridge/backoff.ts).
+const SOURCES = [join(ROOT, 'workflows'), join(ROOT, 'bridge')]
 /** What a bundle depends on besides workflows/: the SDK parts that shape it, and this file (its options). */
 const INPUTS = ['@temporalio/workflow', '@temporalio/worker', '@temporalio/common'].map((p) => Bun.resolveSync(`${p}/package.json`, ROOT))
 const STALE_AFTER_MS = 3600_000
@@ -42,7 +43,7 @@ async function build(path: string): Promise<void> {
 
 function sourceHash(): string {
   const hash = new Bun.CryptoHasher('sha256')
-  const files = readdirSync(WORKFLOWS, { recursive: true }).map(String).sort().map((f) => join(WORKFLOWS, f))
+  const files = SOURCES.flatMap((dir) => readdirSync(dir, { recursive: true }).map(String).sort().map((f) => join(dir, f)))
   for (const file of [...files.filter((f) => statSync(f).isFile()), ...INPUTS, import.meta.path]) {
     hash.update(`${file.slice(ROOT.length)}\0`)
     hash.update(readFileSync(file))
@@ -80,7 +81,7 @@ if (import.meta.main) {
     const out = process.argv[2] ?? join(cacheDir(), `${sourceHash()}.js`)
     const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker')
     const logger = new DefaultLogger('ERROR', (entry) => void report.push(entry.message))
-    const { code } = await bundleWorkflowCode({ workflowsPath: join(WORKFLOWS, 'index.ts'), logger })
+    const { code } = await bundleWorkflowCode({ workflowsPath: join(ROOT, 'workflows', 'index.ts'), logger })
     // Concurrent builds of the same sources write the same bytes: rename makes each one whole.
     const tmp = `${out}.${process.pid}.tmp`
     writeFileSync(tmp, code)

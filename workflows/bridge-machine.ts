@@ -5,9 +5,10 @@
 import { CancellationScope, condition, isCancellation, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow'
 import type { Activities } from '../activities'
 import type { StatusPatch } from '../activities/bridge-state'
-import type { AttemptReport, BridgeStatus, BridgeWorkflowInput, Schedule, SyncNowOptions } from './bridge.messages'
+import type { AttemptReport, BridgeStatus, BridgeWorkflowInput, Schedule, SyncNowOptions } from '../bridge/messages'
 import { rescheduled, statusAfterFailure } from './bridge-rules'
-import { backoffOf, maxFailuresOf, QUICK, SYNC_ACTIVITY } from './policies'
+import { backoffOf, maxFailuresOf } from '../bridge/backoff'
+import { QUICK, SYNC_ACTIVITY } from './policies'
 import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from './search-attributes'
 
 const { syncBridge } = proxyActivities<Activities>(SYNC_ACTIVITY)

@@ -2,8 +2,8 @@
 // interval brings the next sync forward, and what a failed sync leaves behind. No
 // workflow APIs here, so unit tests call them directly.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common'
-import { backoffDelayMs } from './backoff'
-import type { AdminAction, BridgeStatus, Schedule } from './bridge.messages'
+import { backoffDelayMs } from '../bridge/backoff'
+import type { AdminAction, BridgeStatus, Schedule } from '../bridge/messages'
 
 /** Why an admin action is refused in this status (the admin API answers 409 with it), or null. */
 export function refusal(action: AdminAction, status: BridgeStatus): string | null {

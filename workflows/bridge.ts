@@ -9,7 +9,7 @@ import { BridgeMachine } from './bridge-machine'
 import {
   configureUpdate, enableUpdate, pauseUpdate, reportAttemptSignal, resumeUpdate, stateQuery, syncNowUpdate,
   type AdminAction, type BridgeStatus, type BridgeWorkflowInput, type SyncNowOptions,
-} from './bridge.messages'
+} from '../bridge/messages'
 import { refusal } from './bridge-rules'
 
 export async function bridgeWorkflow(input: BridgeWorkflowInput): Promise<void> {

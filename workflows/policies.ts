@@ -1,6 +1,5 @@
 // Named activity option sets: retries and timeouts are decided here, once.
 import type { ActivityOptions } from '@temporalio/workflow'
-import type { Schedule } from './bridge.messages'
 
 /**
  * Short calls to our own database (the workflow's status writes). Retried until they land:
@@ -10,22 +9,6 @@ import type { Schedule } from './bridge.messages'
 export const QUICK: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-}
-
-export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 10
-export const DEFAULT_MAXIMUM_INTERVAL_SECONDS = 24 * 60 * 60
-
-/** The bridge's backoff in milliseconds: `retry` with its defaults (the interval, 24 h). */
-export function backoffOf(schedule: Schedule): { initialMs: number; maximumMs: number } {
-  const { retry, intervalSeconds } = schedule
-  return {
-    initialMs: (retry.initialIntervalSeconds ?? intervalSeconds) * 1000,
-    maximumMs: (retry.maximumIntervalSeconds ?? DEFAULT_MAXIMUM_INTERVAL_SECONDS) * 1000,
-  }
-}
-
-export function maxFailuresOf(schedule: Schedule): number {
-  return schedule.retry.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES
 }
 
 /**
@@ -42,8 +25,6 @@ export function maxFailuresOf(schedule: Schedule): number {
  * its row. A long sync is fine as long as it heartbeats.
  */
 export const INFRA_RETRY = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' } as const
-/** The wait the activity asks for after our own database failed it. */
-export const INFRA_RETRY_MS = 5_000
 
 export const SYNC_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '2 hours',

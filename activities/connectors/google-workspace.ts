@@ -1,8 +1,9 @@
 // Google Workspace Directory API: a service account with domain-wide delegation signs
 // a JWT (RS256, WebCrypto) exchanged for a token acting as adminEmail; users.list by pageToken.
 import { ConnectorError, Http, TokenCache, type HttpOptions } from './http'
-import type { GoogleWorkspaceSettings } from './settings'
-import { email, text, type Connector, type DirectoryUser, type Page } from './types'
+import type { GoogleWorkspaceSettings } from '../../bridge/settings'
+import type { DirectoryUser } from '../../bridge/directory'
+import { email, text, type Connector, type Page } from './types'
 
 const SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.readonly'
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'

@@ -4,8 +4,9 @@ import type { HttpOptions } from './http'
 import { createMicrosoftEntraConnector } from './microsoft-entra'
 import { createOktaConnector } from './okta'
 import { createScimConnector } from './scim'
-import type { SettingsOf } from './settings'
-import type { Connector, Provider } from './types'
+import type { SettingsOf } from '../../bridge/settings'
+import type { Provider } from '../../bridge/directory'
+import type { Connector } from './types'
 
 const factories: { [P in Provider]: (settings: SettingsOf<P>, options?: HttpOptions) => Connector } = {
   scim: createScimConnector,
@@ -20,5 +21,4 @@ export function createConnector<P extends Provider>(provider: P, settings: Setti
 }
 
 export { ConnectorError, type HttpOptions } from './http'
-export * from './settings'
-export { providers, type Connector, type DirectoryUser, type Page, type Provider } from './types'
+export type { Connector, Page } from './types'

@@ -1,8 +1,9 @@
 // Microsoft Entra ID through Microsoft Graph: client-credentials token, /v1.0/users
 // (members only, manager expanded), paged by @odata.nextLink.
 import { Http, TokenCache, sameOriginUrl, type HttpOptions } from './http'
-import type { MicrosoftEntraSettings } from './settings'
-import { email, text, type Connector, type DirectoryUser, type Page } from './types'
+import type { MicrosoftEntraSettings } from '../../bridge/settings'
+import type { DirectoryUser } from '../../bridge/directory'
+import { email, text, type Connector, type Page } from './types'
 
 const SELECT = 'id,userPrincipalName,mail,givenName,surname,displayName,accountEnabled,jobTitle,department,employeeId,userType'
 

@@ -1,8 +1,9 @@
 // Okta users API with an API token (SSWS), paged by `Link: <...>; rel="next"`.
 // Okta lists every user except DEPROVISIONED ones, so those count as gone.
 import { Http, nextLink, sameOriginUrl, type HttpOptions } from './http'
-import type { OktaSettings } from './settings'
-import { email, text, type Connector, type DirectoryUser, type Page } from './types'
+import type { OktaSettings } from '../../bridge/settings'
+import type { DirectoryUser } from '../../bridge/directory'
+import { email, text, type Connector, type Page } from './types'
 
 // Statuses of a person who may use their account. PROVISIONED (activated by an admin,
 // waiting for the user's first login) counts: it is a current employee. STAGED (created,

@@ -1,8 +1,9 @@
 // Any SCIM 2.0 server (RFC 7644 list): startIndex/count paging, or RFC 9865
 // cursors when the server offers `nextCursor`.
 import { Http, type HttpOptions } from './http'
-import type { ScimSettings } from './settings'
-import { email, text, type Connector, type DirectoryUser, type Page } from './types'
+import type { ScimSettings } from '../../bridge/settings'
+import type { DirectoryUser } from '../../bridge/directory'
+import { email, text, type Connector, type Page } from './types'
 
 const PAGE_SIZE = 100
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'

@@ -1,25 +1,7 @@
-// What every connector yields, whatever the provider: a directory user reduced to
-// the fields the reconcile planner compares, and pages of them behind a cursor.
+// What every connector yields, whatever the provider: pages of directory users
+// (bridge/directory.ts) behind a cursor.
 
-export const providers = ['scim', 'microsoft-entra', 'google-workspace', 'okta'] as const
-export type Provider = (typeof providers)[number]
-
-export interface DirectoryUser {
-  /** The provider's immutable id (Graph object id, Google id, Okta id, SCIM id). */
-  externalId: string
-  userName: string
-  /** Primary email, lower-cased (the planner matches on it). */
-  email: string | null
-  givenName: string | null
-  familyName: string | null
-  displayName: string | null
-  active: boolean
-  title: string | null
-  department: string | null
-  employeeNumber: string | null
-  /** The manager's id in the same provider, when the provider gives one. */
-  managerExternalId: string | null
-}
+import type { DirectoryUser, Provider } from '../../bridge/directory'
 
 export interface Page {
   users: DirectoryUser[]

@@ -4,7 +4,7 @@
 // at the end it adds `planDeactivations`, asks `guardDeactivations`, and applies them
 // all or none, so a directory that suddenly returns nothing changes nobody's access.
 //
-// Matching (REFERENCE.md: match by lower-cased email; "users created by hand are never
+// Matching (the reference system matches by lower-cased email; "users created by hand are never
 // touched by the bridge"; and the account-takeover pitfall of adopting by email):
 //   1. by externalId among the users this bridge manages: always that user;
 //   2. else by lower-cased userName and email among all users of the organization. A user
@@ -22,27 +22,7 @@
 // duplicate a person); the run reports it for an admin to resolve.
 // Excluded (email or userName in the list, case-insensitive): never created or updated;
 // if it is this bridge's active user, it is deactivated.
-import type { DirectoryUser } from '../connectors/types'
-
-export type UserSource = 'scim' | 'bridge' | 'manual'
-
-/** A stored user as the planner sees it (columns of `users`, camelCased): the directory fields, plus who manages it. */
-export type StoredUser = Omit<DirectoryUser, 'externalId' | 'managerExternalId'> & {
-  id: string
-  externalId: string | null
-  /** The manager's externalId (the store joins it from manager_id); undefined = not loaded, not compared. */
-  managerExternalId?: string | null
-  source: UserSource
-  bridgeId: string | null
-}
-
-export interface UserUpdate {
-  id: string
-  /** Only the fields that differ; `active` appears only as `true` (deactivations are separate). */
-  changes: Partial<DirectoryUser>
-  /** Take the user over: set source 'bridge' and this bridge's id. */
-  adopt: boolean
-}
+import type { DirectoryUser, StoredUser, UserUpdate } from '../../bridge/directory'
 
 export type ConflictReason = 'manual-user' | 'other-bridge' | 'identity-mismatch' | 'user-name-taken' | 'duplicate'
 

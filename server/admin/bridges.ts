@@ -1,4 +1,4 @@
-// Admin API: bridges (DESIGN.md "Admin API"). Mounted inside the admin plugin (its auth and errors).
+// Admin API: bridges (README "Admin API"). Mounted inside the admin plugin (its auth and errors).
 import { Elysia } from 'elysia'
 import type { Deps } from '../app'
 import * as Bridges from '../bridges/service'

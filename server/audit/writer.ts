@@ -1,4 +1,4 @@
-// Writes audit events. Two paths (STYLE.md "server/audit"):
+// Writes audit events. Two paths:
 // - insertEvents: inside the caller's transaction, for changes that must not exist unaudited;
 // - AuditBuffer: for SCIM requests, queued in memory and flushed in batches after the
 //   response, so auditing costs a request almost nothing. While the database is away

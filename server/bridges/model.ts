@@ -1,5 +1,5 @@
-// The admin API's bridge bodies (DESIGN.md "Admin API"). Provider settings are validated
-// by the connectors' own schemas (activities/connectors/settings.ts).
+// The admin API's bridge bodies (README "Admin API"). Provider settings are validated
+// by the connectors' own schemas (bridge/settings.ts).
 import * as v from 'valibot'
 
 const MONTH_SECONDS = 31 * 24 * 60 * 60

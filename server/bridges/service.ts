@@ -3,9 +3,9 @@
 // the bridge after the action; a refused action (the Update's validator) is a 409.
 import { WorkflowNotFoundError } from '@temporalio/client'
 import type * as v from 'valibot'
-import { providerSettings } from '../../activities/connectors'
-import { parseSecretsKey, SecretsError } from '../../activities/secrets'
-import { bridgeWorkflowId, configureUpdate, enableUpdate, pauseUpdate, resumeUpdate, syncNowUpdate, type RetrySettings } from '../../workflows/bridge.messages'
+import { providerSettings } from '../../bridge/settings'
+import { parseSecretsKey, SecretsError } from '../../bridge/secrets'
+import { bridgeWorkflowId, configureUpdate, enableUpdate, pauseUpdate, resumeUpdate, syncNowUpdate, type RetrySettings } from '../../bridge/messages'
 import { getOrganization } from '../admin/organizations'
 import type { Config } from '../config'
 import type { Sql, Tx } from '../db/client'

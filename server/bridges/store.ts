@@ -1,10 +1,10 @@
 // Bridge rows: read them, and seal or open their provider settings (encrypted at rest,
 // the bridge id bound as associated data). Shared by the admin API and the sync activity.
 import * as v from 'valibot'
-import { decryptSecret, encryptSecret } from '../../activities/secrets'
-import { providerSettings, type ProviderSettings } from '../../activities/connectors/settings'
-import type { Provider } from '../../activities/connectors/types'
-import type { BridgeState, RetrySettings } from '../../workflows/bridge.messages'
+import { decryptSecret, encryptSecret } from '../../bridge/secrets'
+import { providerSettings, type ProviderSettings } from '../../bridge/settings'
+import type { Provider } from '../../bridge/directory'
+import type { BridgeState, RetrySettings } from '../../bridge/messages'
 import type { Tx } from '../db/client'
 import { isUuid } from '../users/model'
 

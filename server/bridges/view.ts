@@ -1,9 +1,9 @@
 // A bridge as the admin API shows it: the row, the retry settings in force, and the
 // provider settings without their secrets.
-import { publicSettings } from '../../activities/connectors'
-import { parseSecretsKey } from '../../activities/secrets'
-import { bridgeWorkflowId, type RetrySettings } from '../../workflows/bridge.messages'
-import { DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAXIMUM_INTERVAL_SECONDS } from '../../workflows/policies'
+import { publicSettings } from '../../bridge/settings'
+import { parseSecretsKey } from '../../bridge/secrets'
+import { bridgeWorkflowId, type RetrySettings } from '../../bridge/messages'
+import { DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAXIMUM_INTERVAL_SECONDS } from '../../bridge/backoff'
 import type { Config } from '../config'
 import { type BridgeRow, openSettings } from './store'
 

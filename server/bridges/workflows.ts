@@ -4,7 +4,7 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type Wor
 import { optionalTsToDate } from '@temporalio/common/lib/time'
 import { temporal as proto } from '@temporalio/proto'
 import type { bridgeWorkflow } from '../../workflows/bridge'
-import { bridgeWorkflowId, type BridgeWorkflowInput, type Schedule } from '../../workflows/bridge.messages'
+import { bridgeWorkflowId, type BridgeWorkflowInput, type Schedule } from '../../bridge/messages'
 import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../../workflows/search-attributes'
 import { getOrganization } from '../admin/organizations'
 import type { Config } from '../config'

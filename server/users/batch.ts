@@ -3,8 +3,7 @@
 // is the store's (userColumns: the schema's columns and the email rule); this file only
 // says which columns a directory field owns, so an update touches nothing else (an
 // adopted user keeps the phone numbers SCIM gave it).
-import type { DirectoryUser } from '../../activities/connectors/types'
-import type { StoredUser, UserUpdate } from '../../activities/reconcile/plan'
+import type { DirectoryUser, StoredUser, UserUpdate } from '../../bridge/directory'
 import { type AuditEvent, insertEvents } from '../audit'
 import { toRow } from '../audit/writer'
 import type { Tx } from '../db/client'

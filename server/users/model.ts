@@ -17,7 +17,7 @@ export const SCIM_ORIGIN: Origin = { source: 'scim' }
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
 /**
- * The `email` column the Bridge matches on (REFERENCE.md): the primary email, else the
+ * The `email` column the Bridge matches on (as the reference system does): the primary email, else the
  * first, else the userName when it looks like an address; lower-cased.
  */
 export function emailOf(resource: ScimObject): string | null {

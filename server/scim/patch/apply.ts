@@ -1,5 +1,5 @@
 // One PATCH operation applied to a working copy of the resource (RFC 7644
-// §3.5.2.1-3), with the client shapes of REFERENCE.md. The working copy is the
+// §3.5.2.1-3), with the shapes real clients send. The working copy is the
 // engine's own clone, so it is edited in place.
 import { invalidValue, mutability, noTarget } from '../errors'
 import type { Filter } from '../filter/ast'

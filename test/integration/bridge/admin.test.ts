@@ -2,7 +2,7 @@
 // merging settings, run history paging, and what happens without SECRETS_KEY.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { openSettings } from '../../../server/bridges/store'
-import { parseSecretsKey } from '../../../activities/secrets'
+import { parseSecretsKey } from '../../../bridge/secrets'
 import { FakeOkta } from '../../fixtures/fake-okta'
 import { admin, newOrg, testApp } from '../../support'
 import { createBridge, eventually, harness, runsOf, SECRETS_KEY, untilState, type Harness } from './harness'

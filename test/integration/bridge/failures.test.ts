@@ -1,7 +1,7 @@
 // Failure paths on the real Temporal dev server: the backoff walk to `disabled`, enable,
 // pause mid-backoff and resume, sync-now, non-retryable errors, Retry-After, the guard.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { backoffDelayMs } from '../../../workflows/backoff'
+import { backoffDelayMs } from '../../../bridge/backoff'
 import { FakeGraph } from '../../fixtures/fake-graph'
 import { createBridge, eventually, getBridge, harness, runsOf, untilState, usersOf, type Harness } from './harness'
 

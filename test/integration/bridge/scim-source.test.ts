@@ -1,5 +1,5 @@
 // The `scim` connector against a second organization of our own server (its SCIM API on
-// loopback), and what the Bridge does with users it finds already there (REFERENCE.md:
+// loopback), and what the Bridge does with users it finds already there (as the reference system does:
 // adopt by email; never touch a user made by hand).
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { call, newOrg, testApp } from '../../support'

@@ -1,11 +1,6 @@
 // Each connector wired to its fake IdP over loopback, for the suites that hold for all of them.
-import {
-  createConnector,
-  type Connector,
-  type DirectoryUser,
-  type HttpOptions,
-  type Provider,
-} from '../../../activities/connectors'
+import type { DirectoryUser, Provider } from '../../../bridge/directory'
+import { createConnector, type Connector, type HttpOptions } from '../../../activities/connectors'
 import { FakeGoogle } from '../../fixtures/fake-google'
 import { FakeGraph } from '../../fixtures/fake-graph'
 import { FakeOkta } from '../../fixtures/fake-okta'

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import * as v from 'valibot'
-import { createConnector, googleWorkspaceSettings } from '../../../activities/connectors'
+import { googleWorkspaceSettings } from '../../../bridge/settings'
+import { createConnector } from '../../../activities/connectors'
 import { FakeGoogle, googleUser } from '../../fixtures/fake-google'
 import { drain, failure } from './cases'
 

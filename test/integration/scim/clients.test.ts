@@ -1,4 +1,4 @@
-// Smaller clients from REFERENCE.md: OneLogin's string booleans, JumpCloud's
+// Smaller clients: OneLogin's string booleans, JumpCloud's
 // create-then-delete check.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { GROUP_SCHEMA, USER_SCHEMA, scimApp, tenant, type Send } from './helpers'

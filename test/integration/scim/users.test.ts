@@ -1,4 +1,4 @@
-// /Users CRUD over HTTP, against the real database; each REFERENCE.md rule about
+// /Users CRUD over HTTP, against the real database; each rule about
 // POST, PUT, active and DELETE is a test here.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { countOf, ENTERPRISE, GROUP_SCHEMA, USER_SCHEMA, expectError, scimApp, tenant, uniqueName, userBody, type Send, type AnyRow } from './helpers'

@@ -13,7 +13,7 @@ import { prepareWorkflowBundle } from '../../../server/workflow-bundle'
 import {
   bridgeWorkflowId, configureUpdate, enableUpdate, pauseUpdate, resumeUpdate, stateQuery, syncNowUpdate,
   type BridgeStatus, type BridgeWorkflowInput,
-} from '../../../workflows/bridge.messages'
+} from '../../../bridge/messages'
 
 const taskQueue = `bridge-workflow-${crypto.randomUUID()}`
 const COUNTS = { created: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, conflicts: 0, conflictSamples: [] }
@@ -92,7 +92,7 @@ afterAll(async () => {
   await connection?.close()
 })
 
-/** The message of a refused Update (try/catch: see DESIGN.md on `expect().rejects` with Temporal in bun:test). */
+/** The message of a refused Update (try/catch: `expect().rejects` around Temporal calls can hang in bun:test). */
 async function refusal(p: Promise<unknown>): Promise<string> {
   try {
     await p

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { backoffDelayMs } from '../../../workflows/backoff'
+import { backoffDelayMs } from '../../../bridge/backoff'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import type { DirectoryUser } from '../../../activities/connectors/types'
+import type { DirectoryUser, StoredUser } from '../../../bridge/directory'
 import {
   createPlanContext,
   guardDeactivations,
@@ -7,7 +7,6 @@ import {
   planDeactivations,
   planPage,
   type PlanContext,
-  type StoredUser,
 } from '../../../activities/reconcile/plan'
 
 const BRIDGE = 'bridge-1'

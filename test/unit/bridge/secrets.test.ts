@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { decryptSecret, encryptSecret, parseSecretsKey, SecretsError } from '../../../activities/secrets'
+import { decryptSecret, encryptSecret, parseSecretsKey, SecretsError } from '../../../bridge/secrets'
 
 const key = parseSecretsKey('0f'.repeat(32))
 const settings = JSON.stringify({ tenantId: 't', clientSecret: 's3cr3t' })

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
 import * as v from 'valibot'
-import { providerSettings, publicSettings, secretFields, settingsSchemas } from '../../../activities/connectors/settings'
+import { providerSettings, publicSettings, secretFields, settingsSchemas } from '../../../bridge/settings'
 
 const key = {
   client_email: 'sa@p.iam.gserviceaccount.com',

@@ -2,8 +2,9 @@
 import { expect, test } from 'bun:test'
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common'
 import { refusal, rescheduled, statusAfterFailure } from '../../../workflows/bridge-rules'
-import type { AdminAction, BridgeState, BridgeStatus } from '../../../workflows/bridge.messages'
-import { backoffOf, SYNC_ACTIVITY } from '../../../workflows/policies'
+import type { AdminAction, BridgeState, BridgeStatus } from '../../../bridge/messages'
+import { backoffOf } from '../../../bridge/backoff'
+import { SYNC_ACTIVITY } from '../../../workflows/policies'
 
 const status = (state: BridgeState, consecutiveFailures = 0): BridgeStatus => ({ state, consecutiveFailures, nextSyncAt: null, lastError: null })
 

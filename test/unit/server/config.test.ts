@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { loadConfig } from '../../../server/config'
 
 describe('config', () => {
-  test('defaults follow DESIGN.md', () => {
+  test('defaults follow the README\'s environment table', () => {
     const c = loadConfig({})
     expect(c).toMatchObject({ PORT: 3000, HOST: '0.0.0.0', TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'scim-bridge', PUBLIC_URL: 'http://localhost:3000' })
     expect(c.ADMIN_TOKEN).toBeUndefined()

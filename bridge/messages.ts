@@ -2,11 +2,11 @@
 // API: the input, the status it reports, and its messages (Updates answer with the
 // status after the action, so the admin API shows the workflow's real state).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow'
-import type { Provider } from '../activities/connectors/types'
+import type { Provider } from './directory'
 
 export type BridgeState = 'pending' | 'syncing' | 'active' | 'failed' | 'disabled' | 'paused'
 
-/** Per-bridge backoff (DESIGN.md "Admin API": `retry`); seconds so tests can run in seconds. */
+/** Per-bridge backoff (the admin API's `retry`); seconds so tests can run in seconds. */
 export interface RetrySettings {
   /** Wait before the first retry; defaults to the sync interval. */
   initialIntervalSeconds?: number

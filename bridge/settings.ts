@@ -1,7 +1,7 @@
-// Provider settings: the contract of the admin API (DESIGN.md "Bridge" table).
+// Provider settings: the contract of the admin API (README "Bridges" table).
 // Base URLs are configurable so tests point connectors at fakes on loopback.
 import * as v from 'valibot'
-import type { Provider } from './types'
+import type { Provider } from './directory'
 
 const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1))
 
