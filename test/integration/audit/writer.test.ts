@@ -246,12 +246,13 @@ describe('AuditBuffer', () => {
 describe('insertEvents', () => {
   test('commits and rolls back with the caller’s transaction', async () => {
     const orgId = await createOrg(sql)
-    await sql
+    const failed = await sql
       .begin(async (tx) => {
         await insertEvents(tx, [event(orgId, { source: 'bridge', method: 'SYNC', path: '/bridges/x' })])
         throw new Error('the change failed')
       })
-      .catch(() => {})
+      .then(() => null, (e: Error) => e.message)
+    expect(failed).toBe('the change failed') // the insert itself went through; the change after it failed
     expect(await countEvents(sql, orgId)).toBe(0)
     await sql.begin((tx) => insertEvents(tx, [event(orgId, { source: 'bridge', method: 'SYNC', path: '/bridges/x' })]))
     expect(await countEvents(sql, orgId)).toBe(1)

@@ -97,7 +97,11 @@ test('admin actions reach the continued run; a pause holds across continue-as-ne
   }
   const next = await eventually(pauseAgain, (d) => d.runId !== pausedRun, 'a continue-as-new while paused', 20_000)
   const requests = graph.count('/v1.0/users')
-  await Bun.sleep(2500) // more than two intervals
+  // The continued run waits for an admin: no activity, no timer in its history.
+  const continued = h.temporal.client.workflow.getHandle(bridgeWorkflowId(bridgeId), next.runId)
+  expect((await continued.describe()).raw.pendingActivities ?? []).toEqual([])
+  const events = (await continued.fetchHistory()).events ?? []
+  expect(events.filter((e) => e.timerStartedEventAttributes || e.activityTaskScheduledEventAttributes)).toEqual([])
   expect(graph.count('/v1.0/users')).toBe(requests)
   expect(await h.temporal.client.workflow.getHandle(bridgeWorkflowId(bridgeId), next.runId).query(stateQuery)).toMatchObject({ state: 'paused' })
   expect(await getBridge(h, bridgeId)).toMatchObject({ state: 'paused' })

@@ -89,7 +89,14 @@ test('pause stops a bridge mid-backoff; sync is refused while paused; resume con
   expect(paused.status).toBe(200)
   expect(paused.body).toMatchObject({ state: 'paused', consecutiveFailures: 1, nextSyncAt: null })
   const requests = graph.count('/v1.0/users')
-  await Bun.sleep(4000) // twice the pending retry's delay
+  // Nothing can happen now: Temporal's pending retry is cancelled, and a paused workflow
+  // sets no timer (it waits for an admin).
+  const workflow = h.temporal.client.workflow.getHandle(bridge.workflowId)
+  await eventually(async () => (await workflow.describe()).raw.pendingActivities?.length ?? 0, (n) => n === 0, 'the pending retry to be cancelled')
+  const history = (await workflow.fetchHistory()).events ?? []
+  const lastTimer = history.findLastIndex((e) => e.timerStartedEventAttributes)
+  const pausedAt = history.findLastIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
+  expect(lastTimer).toBeLessThan(pausedAt)
   expect(graph.count('/v1.0/users')).toBe(requests)
   expect(await getBridge(h, bridge.id)).toMatchObject({ state: 'paused', consecutiveFailures: 1 })
   expect(await eventually(() => listed(`BridgeId = "${bridge.id}" AND BridgeState = "paused"`), (ids) => ids.length === 1, 'BridgeState paused')).toHaveLength(1)

@@ -105,7 +105,10 @@ describe('SCIM authentication', () => {
   test('the token cache serves repeated requests without reading the token table', async () => {
     const { token, scim } = await tenant(app)
     expect((await scim('GET', '/Users')).status).toBe(200) // starts LISTEN if needed
-    await Bun.sleep(50)
+    const listening = () => sql<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity where datname = current_database() and query ilike 'listen %'`.then((r) => r[0]!.n > 0)
+    for (let i = 0; i < 200 && !(await listening()); i++) await Bun.sleep(10)
+    expect(await listening()).toBe(true)
     expect((await scim('GET', '/Users')).status).toBe(200) // fills the cache
     // Corrupting the stored hash behind the cache's back (no notify): a cached token still works...
     await sql`update scim_configurations set token_hash = decode('00', 'hex') where token_hash = ${Buffer.from(new Bun.CryptoHasher('sha256').update(token).digest())}`

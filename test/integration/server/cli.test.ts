@@ -101,7 +101,7 @@ describe('SIGTERM', () => {
     send('{"name":')
     await Bun.sleep(300)
     proc.kill('SIGTERM')
-    await Bun.sleep(300)
+    await waitFor(proc.stderr, '"msg":"shutting down"') // the signal has landed
     send('"drained"}')
     send(null)
     const res = await inFlight
