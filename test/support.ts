@@ -1,5 +1,6 @@
 // Shared test wiring: one real Postgres (DATABASE_URL from `bun run test`), migrated
 // once per process, and the app built exactly as `serve` builds it.
+import { createOrganization } from '../server/admin/organizations'
 import { buildApp, type Deps } from '../server/app'
 import { loadConfig } from '../server/config'
 import { connect, type Sql, type Tx } from '../server/db/client'
@@ -65,7 +66,12 @@ export async function reply(res: Response): Promise<Reply> {
 export const admin = (app: { handle(r: Request): Promise<Response> }) => (method: string, path: string, body?: unknown) =>
   call(app, method, `/api/admin/v1${path}`, { token: ADMIN_TOKEN, body })
 
-/** A fresh organization with a SCIM configuration: tests stay isolated by tenant. */
+/** A fresh organization straight in the database (no SCIM configuration): its id. */
+export async function createOrg(sql: Tx, name = `org-${crypto.randomUUID().slice(0, 8)}`): Promise<string> {
+  return (await createOrganization(sql, name)).id
+}
+
+/** A fresh organization with a SCIM configuration, through the admin API: tests stay isolated by tenant. */
 export async function newOrg(app: { handle(r: Request): Promise<Response> }, name = `org-${crypto.randomUUID().slice(0, 8)}`) {
   const a = admin(app)
   const org = await a('POST', '/organizations', { name })

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { insertEvents } from '../../../server/audit'
-import { ADMIN_TOKEN, admin, call, testApp } from '../../support'
-import { createOrg, event } from './helpers'
+import { createOrg, ADMIN_TOKEN, admin, call, testApp } from '../../support'
+import { event } from './helpers'
 
 let app: Awaited<ReturnType<typeof testApp>>['app']
 let sql: Awaited<ReturnType<typeof testApp>>['sql']

@@ -3,11 +3,6 @@ import type { AuditEvent } from '../../../server/audit'
 import type { Sql } from '../../../server/db/client'
 import type { Log } from '../../../server/log'
 
-export async function createOrg(sql: Sql): Promise<string> {
-  const [org] = await sql<{ id: string }[]>`insert into organizations (name) values (${`audit-${crypto.randomUUID().slice(0, 8)}`}) returning id`
-  return org!.id
-}
-
 export function event(organizationId: string, over: Partial<AuditEvent> = {}): AuditEvent {
   return { organizationId, source: 'scim', method: 'GET', path: '/Users', status: 200, ...over }
 }

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { exportEventsCsv, insertEvents, listEvents, type ListOptions } from '../../../server/audit'
 import type { Sql } from '../../../server/db/client'
 import { ApiError } from '../../../server/http'
-import { migratedSql } from '../../support'
-import { createOrg, event } from './helpers'
+import { createOrg, migratedSql } from '../../support'
+import { event } from './helpers'
 
 let sql: Sql
 beforeAll(async () => {

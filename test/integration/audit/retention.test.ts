@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { insertEvents, pruneEvents, startRetention } from '../../../server/audit'
 import { connect, type Sql } from '../../../server/db/client'
-import { migratedSql } from '../../support'
-import { captureLog, countEvents, createOrg, event } from './helpers'
+import { createOrg, migratedSql } from '../../support'
+import { captureLog, countEvents, event } from './helpers'
 
 let sql: Sql
 beforeAll(async () => {

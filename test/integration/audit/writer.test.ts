@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
 import { AuditBuffer, insertEvents, InvalidAuditEvent, REDACTED, type AuditEvent } from '../../../server/audit'
 import { CAMEL_COLUMNS, connect, type Sql } from '../../../server/db/client'
-import { migratedSql } from '../../support'
+import { createOrg, migratedSql } from '../../support'
 import { tcpProxy } from '../../fixtures/tcp-proxy'
-import { captureLog, countEvents, createOrg, event } from './helpers'
+import { captureLog, countEvents, event } from './helpers'
 
 let sql: Sql
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { validateResource } from '../../../server/scim/schema/validate'
 import { USER } from '../../../server/scim/schema'
 import * as Users from '../../../server/users/store'
 import { emailOf } from '../../../server/users/model'
-import { migratedSql } from '../../support'
+import { createOrg, migratedSql } from '../../support'
 
 let sql: Awaited<ReturnType<typeof migratedSql>>
 let orgId: string
@@ -15,7 +15,7 @@ const bridge = { source: 'bridge' as const, bridgeId }
 
 beforeAll(async () => {
   sql = await migratedSql()
-  const orgs = await sql<{ id: string }[]>`insert into organizations (name) values ('store-a'), ('store-b') returning id`
+  const orgs = [{ id: await createOrg(sql, 'store-a') }, { id: await createOrg(sql, 'store-b') }]
   orgId = orgs[0]!.id
   otherOrg = orgs[1]!.id
 })

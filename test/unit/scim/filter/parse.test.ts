@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { ScimError } from '../../../../server/scim/errors'
+import { scimErrorOf } from '../helpers'
 import type { CompareOp, Filter } from '../../../../server/scim/filter/ast'
 import { parseAttrPath, parseFilter, parsePath } from '../../../../server/scim/filter/parse'
 
@@ -16,15 +17,7 @@ const and = (left: Filter, right: Filter): Filter => ({ op: 'and', left, right }
 const or = (left: Filter, right: Filter): Filter => ({ op: 'or', left, right })
 const not = (filter: Filter): Filter => ({ op: 'not', filter })
 
-function failure(input: string, opts?: { maxLength?: number; maxDepth?: number }): ScimError {
-  try {
-    parseFilter(input, opts)
-  } catch (e) {
-    if (!(e instanceof ScimError)) throw e
-    return e
-  }
-  throw new Error(`parsed: ${input}`)
-}
+const failure = (input: string, opts?: { maxLength?: number; maxDepth?: number }) => scimErrorOf(() => parseFilter(input, opts))
 
 describe('every comparison operator, any case, every value kind', () => {
   const ops: CompareOp[] = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import postgres from 'postgres'
 import { CAMEL_COLUMNS } from '../../../../server/db/client'
-import { ScimError } from '../../../../server/scim/errors'
+import { scimErrorOf } from '../helpers'
 import { parseFilter } from '../../../../server/scim/filter/parse'
 import { filterToSql, sortToSql } from '../../../../server/scim/filter/to-sql'
 import { GROUP, USER } from '../../../../server/scim/schema'
@@ -33,15 +33,7 @@ function render(q: unknown): { text: string; params: unknown[] } {
 
 const compile = (filter: string, rt: ResourceType = USER) => render(filterToSql(sql, parseFilter(filter), rt))
 
-function failure(f: () => unknown): ScimError {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof ScimError) return e
-    throw e
-  }
-  throw new Error('did not throw')
-}
+const failure = scimErrorOf
 
 const USERS_GM = 'group_members.organization_id = "users"."organization_id" and group_members.user_id = "users"."id"'
 const GROUPS_GM = 'group_members.organization_id = "groups"."organization_id" and group_members.group_id = "groups"."id"'

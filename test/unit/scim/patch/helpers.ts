@@ -1,6 +1,7 @@
 // Shared by the PATCH tests: request builders and an assertion on ScimErrors.
 import { expect } from 'bun:test'
-import { ScimError, type ScimType } from '../../../../server/scim/errors'
+import type { ScimError, ScimType } from '../../../../server/scim/errors'
+import { scimErrorOf } from '../helpers'
 
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 export const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -10,14 +11,8 @@ export const patch = (...Operations: unknown[]) => ({ schemas: [PATCH_OP], Opera
 
 /** Runs `run`, expecting a 400 ScimError of `scimType` whose detail matches `detail`. */
 export function expectScimError(run: () => unknown, scimType: ScimType, detail?: RegExp): ScimError {
-  try {
-    run()
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScimError)
-    const err = e as ScimError
-    expect({ status: err.status, scimType: err.scimType }).toEqual({ status: 400, scimType })
-    if (detail) expect(err.detail).toMatch(detail)
-    return err
-  }
-  throw new Error(`expected a ScimError ${scimType}, but nothing was thrown`)
+  const err = scimErrorOf(run)
+  expect({ status: err.status, scimType: err.scimType }).toEqual({ status: 400, scimType })
+  if (detail) expect(err.detail).toMatch(detail)
+  return err
 }

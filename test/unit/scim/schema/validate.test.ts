@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { ScimError, type ScimType } from '../../../../server/scim/errors'
+import type { ScimType } from '../../../../server/scim/errors'
+import { scimErrorOf } from '../helpers'
 import { GROUP, USER } from '../../../../server/scim/schema'
 import type { ResourceType } from '../../../../server/scim/schema/types'
 import { validateResource, type ValidateContext } from '../../../../server/scim/schema/validate'
@@ -10,15 +11,7 @@ const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group'
 const u = (extra: Record<string, unknown>) => ({ schemas: [CORE], userName: 'bjensen', ...extra })
 const out = (extra: Record<string, unknown>, schemas = [CORE]) => ({ schemas, userName: 'bjensen', ...extra })
 
-function failure(rt: ResourceType, body: unknown, context: ValidateContext = 'create'): ScimError {
-  try {
-    validateResource(rt, body, context)
-  } catch (e) {
-    if (e instanceof ScimError) return e
-    throw e
-  }
-  throw new Error('accepted')
-}
+const failure = (rt: ResourceType, body: unknown, context: ValidateContext = 'create') => scimErrorOf(() => validateResource(rt, body, context))
 
 describe('accepted and canonicalised', () => {
   test.each([
