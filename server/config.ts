@@ -44,6 +44,11 @@ type Env = v.InferOutput<typeof ConfigSchema>
 export type Config = Omit<Env, 'PUBLIC_URL' | 'TRUSTED_PROXIES'> & {
   PUBLIC_URL: string
   TRUSTED_PROXIES: string[]
+  /**
+   * What SCIM list cursors are signed with: a cursor must verify on every replica, so it
+   * comes from a secret they share (SECRETS_KEY, else ADMIN_TOKEN, else DATABASE_URL).
+   */
+  CURSOR_SECRET: string
 }
 
 export class ConfigError extends Error {}
@@ -70,5 +75,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...c,
     PUBLIC_URL: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
     TRUSTED_PROXIES: proxies,
+    CURSOR_SECRET: c.SECRETS_KEY ?? c.ADMIN_TOKEN ?? c.DATABASE_URL ?? 'scim-bridge',
   }
 }

@@ -7,6 +7,7 @@ import { exportEventsCsv, listEvents, type StatusClass } from '../audit'
 import { parseInput } from '../http'
 import { Uuid } from './model'
 import { getOrganization } from './organizations'
+import { isCalendarDate } from '../dates'
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i
 
@@ -20,9 +21,7 @@ const Timestamp = v.pipe(
   v.check((s) => {
     const m = TIMESTAMP.exec(s)
     if (!m) return false
-    // The JS parser rolls 2025-02-30 over to March; refuse days the month does not have.
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
-    return mo >= 1 && mo <= 12 && d >= 1 && new Date(Date.UTC(y, mo - 1, d)).getUTCDate() === d
+    return isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))
   }, 'must be an ISO 8601 date or timestamp with a zone, e.g. 2025-01-31 or 2025-01-31T12:00:00Z'),
   v.transform((s) => new Date(s)),
   v.check((d) => !Number.isNaN(d.getTime()), 'is not a valid date'),

@@ -32,8 +32,7 @@ export function scim(deps: ScimDeps) {
   const { config } = deps
   const base = `${config.PUBLIC_URL}${SCIM_PREFIX}`
   const run = createRunner(deps, base)
-  // Cursors must verify on every replica: key them from a configured secret.
-  const secret = createHash('sha256').update(config.SECRETS_KEY ?? config.ADMIN_TOKEN ?? config.DATABASE_URL ?? 'scim-bridge').digest('hex')
+  const secret = createHash('sha256').update(config.CURSOR_SECRET).digest('hex')
   const env = {
     limits: { maxFilterLength: config.SCIM_MAX_FILTER_LENGTH, defaultCount: PAGING.defaultCount, maxCount: PAGING.maxCount },
     cursors: new CursorCodec(secret, PAGING.cursorTimeoutSeconds),

@@ -6,7 +6,8 @@
 // complex attribute compared without a sub-attribute means its `value`.
 import { invalidFilter } from '../errors'
 import { findAttribute, isExtension, resolveAttribute } from '../schema'
-import { asBoolean, operand, type Operand } from './operand'
+import { asBoolean } from '../schema/validate'
+import { operand, type Operand } from './operand'
 import type { Attribute, ResourceType } from '../schema/types'
 import { terms, type AttrPath, type CompareOp, type Filter, type Value } from './ast'
 

@@ -1,7 +1,7 @@
 // What a comparison may compare: shared by the SQL compiler (lists) and the in-memory
 // evaluator (PATCH value paths), so both accept and refuse exactly the same filters.
 import { invalidFilter } from '../errors'
-import { isDateTime } from '../schema/validate'
+import { asBoolean, isDateTime } from '../schema/validate'
 import type { Attribute } from '../schema/types'
 import type { CompareOp, Value } from './ast'
 
@@ -18,13 +18,6 @@ export const OPS_BY_TYPE: Record<Attribute['type'], readonly CompareOp[]> = {
 }
 
 export type Operand = string | number | boolean
-
-/** Entra and OneLogin send booleans as strings ("False"). */
-export function asBoolean(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v
-  if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toLowerCase() === 'true'
-  return undefined
-}
 
 /** The filter's value checked against the attribute's type, or invalidFilter saying why. */
 export function operand(a: Attribute, label: string, op: CompareOp, value: Exclude<Value, null>): Operand {

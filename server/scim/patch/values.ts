@@ -3,6 +3,7 @@
 import { isRecord } from '../filter/eval'
 import { findAttribute } from '../schema'
 import type { Attribute } from '../schema/types'
+import { asBoolean } from '../schema/validate'
 
 export type Json = Record<string, unknown>
 
@@ -125,5 +126,5 @@ export class ValueSet {
 
 /** `"True"` counts: primary flags arrive as strings from Entra. */
 export function isTrue(v: unknown): boolean {
-  return v === true || (typeof v === 'string' && v.toLowerCase() === 'true')
+  return asBoolean(v) === true
 }

@@ -4,6 +4,7 @@
 // sloppy in known ways (any-case keys, "True" strings, URN-prefixed flat keys,
 // extra attributes), so those are accepted; a known attribute of the wrong type
 // is not.
+import { isCalendarDate } from '../../dates'
 import { ScimError, invalidSyntax, invalidValue } from '../errors'
 import { findAttribute, isExtension, resolveAttribute, schemaById, schemasOf } from './index'
 import type { Attribute, ResourceType, Schema } from './types'
@@ -133,9 +134,10 @@ function single(a: Attribute, value: unknown, label: string, lim: Required<Valid
 function simple(a: Attribute, value: unknown, label: string, lim: Required<ValidateLimits>): unknown {
   switch (a.type) {
     case 'boolean':
-      if (typeof value === 'boolean') return value
-      // Entra sends "False", OneLogin "true".
-      if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true'
+      {
+        const b = asBoolean(value)
+        if (b !== undefined) return b
+      }
       throw wrongType(label, 'boolean', value)
     case 'integer':
     case 'decimal': {
@@ -175,13 +177,18 @@ function wrongType(label: string, expected: string, value: unknown): ScimError {
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/
 
+/** The one boolean coercion: Entra sends "False", OneLogin "true" (any case, trimmed). */
+export function asBoolean(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v
+  if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true'
+  return undefined
+}
+
 /** An xsd:dateTime-like string (RFC 7643 §2.3.5) with a real calendar date. */
 export function isDateTime(s: string): boolean {
   if (!DATE_TIME.test(s)) return false
   const [y, m, d] = s.slice(0, 10).split('-').map(Number)
-  const date = new Date(Date.UTC(y!, m! - 1, d!))
-  // Rejects 2024-02-30, which Date.parse would roll over.
-  return date.getUTCMonth() === m! - 1 && date.getUTCDate() === d && !Number.isNaN(Date.parse(s.replace(' ', 'T')))
+  return isCalendarDate(y!, m!, d!) && !Number.isNaN(Date.parse(s.replace(' ', 'T')))
 }
 
 export function isObject(v: unknown): v is ScimObject {

@@ -8,6 +8,12 @@ describe('config', () => {
     expect(c.ADMIN_TOKEN).toBeUndefined()
   })
 
+  test('the cursor secret comes from a secret every replica shares', () => {
+    expect(loadConfig({ SECRETS_KEY: 'a3'.repeat(32), ADMIN_TOKEN: 'x'.repeat(16) }).CURSOR_SECRET).toBe('a3'.repeat(32))
+    expect(loadConfig({ ADMIN_TOKEN: 'x'.repeat(16) }).CURSOR_SECRET).toBe('x'.repeat(16))
+    expect(loadConfig({ DATABASE_URL: 'postgres://h/db' }).CURSOR_SECRET).toBe('postgres://h/db')
+  })
+
   test('PUBLIC_URL follows PORT and loses its trailing slash', () => {
     expect(loadConfig({ PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080')
     expect(loadConfig({ PUBLIC_URL: 'https://scim.example.com/' }).PUBLIC_URL).toBe('https://scim.example.com')
