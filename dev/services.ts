@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
-import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes'
+import { SEARCH_ATTRIBUTE_NAMES } from '../bridge/search-attributes'
 
 export const ROOT = join(import.meta.dir, '..')
 /** Local state (clusters, dev secrets); SCIM_BRIDGE_DATA moves it (tests run a dev of their own). */

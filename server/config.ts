@@ -1,7 +1,7 @@
 // Environment -> typed, validated config. A bad value stops the process with one
 // line naming the variable and what it expects (see ConfigError).
 import * as v from 'valibot'
-import { parseRange } from './audit/client-ip'
+import { parseRange } from './client-ip'
 
 const int = (min: number, max: number, fallback: number) =>
   v.pipe(

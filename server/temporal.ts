@@ -1,7 +1,7 @@
 // The Temporal client used by the HTTP server (admin actions on bridge workflows).
 import { Client, Connection, type ConnectionLike } from '@temporalio/client'
 import { temporal as proto } from '@temporalio/proto'
-import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes'
+import { SEARCH_ATTRIBUTE_NAMES } from '../bridge/search-attributes'
 import type { Config } from './config'
 
 export type Temporal = { client: Client; connection: Connection; close(): Promise<void> }

@@ -1,7 +1,8 @@
 // Shared test wiring: one real Postgres (DATABASE_URL from `bun run test`), migrated
 // once per process, and the app built exactly as `serve` builds it.
-import { createOrganization } from '../server/admin/organizations'
-import { buildApp, type Deps } from '../server/app'
+import { createOrganization } from '../server/organizations/store'
+import { buildApp } from '../server/app'
+import type { Deps } from '../server/deps'
 import { loadConfig } from '../server/config'
 import { connect, type Sql, type Tx } from '../server/db/client'
 import { migrate } from '../server/db/migrate'

@@ -9,7 +9,7 @@ import type { AttemptReport, BridgeStatus, BridgeWorkflowInput, Schedule, SyncNo
 import { rescheduled, statusAfterFailure } from './bridge-rules'
 import { backoffOf, maxFailuresOf } from '../bridge/backoff'
 import { QUICK, SYNC_ACTIVITY } from './policies'
-import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from './search-attributes'
+import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../bridge/search-attributes'
 
 const { syncBridge } = proxyActivities<Activities>(SYNC_ACTIVITY)
 const { saveBridgeStatus } = proxyActivities<Activities>(QUICK)

@@ -1,6 +1,6 @@
 // Admin API: bridges (README "Admin API"). Mounted inside the admin plugin (its auth and errors).
 import { Elysia } from 'elysia'
-import type { Deps } from '../app'
+import type { Deps } from '../deps'
 import * as Bridges from '../bridges/service'
 import { RunsQuery } from '../bridges/model'
 import { parseInput } from '../http'

@@ -2,11 +2,11 @@
 // bearer auth and { error: { code, message } } rendering.
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
-import type { Deps } from '../app'
+import type { Deps } from '../deps'
 import { exportEventsCsv, listEvents, type StatusClass } from '../audit'
 import { parseInput } from '../http'
 import { Uuid } from './model'
-import { getOrganization } from './organizations'
+import { getOrganization } from '../organizations/store'
 import { isCalendarDate } from '../dates'
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i

@@ -1,13 +1,13 @@
 // The admin API: /api/admin/v1, bearer ADMIN_TOKEN, JSON errors { error: { code, message } }.
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
-import type { Deps } from '../app'
+import type { Deps } from '../deps'
 import { databaseTrouble, RETRY_AFTER_SECONDS } from '../db/client'
 import { ApiError, bearer, parseInput, safeEqual } from '../http'
 import { bridges } from './bridges'
 import { events } from './events'
 import { CreateOrganization, Uuid } from './model'
-import * as Orgs from './organizations'
+import * as Orgs from '../organizations/store'
 
 const PageQuery = v.object({
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be an integer'), v.transform(Number), v.minValue(1), v.maxValue(500)), '100'),

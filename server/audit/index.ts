@@ -1,5 +1,4 @@
 // The audit log: every SCIM request and every Bridge change, redacted, append-only.
-export { clientIp } from './client-ip'
 export { exportEventsCsv, listEvents, type EventFilter, type EventItem, type ListOptions, type StatusClass } from './reader'
 export { JsonText, REDACTED, redactText, redactValue, serializeBody } from './redact'
 export { pruneEvents, startRetention } from './retention'

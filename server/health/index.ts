@@ -1,6 +1,6 @@
 // Liveness (/healthz: the process answers) and readiness (/readyz: Postgres and Temporal reachable).
 import { Elysia } from 'elysia'
-import type { Deps } from '../app'
+import type { Deps } from '../deps'
 import { RETRY_AFTER_SECONDS } from '../db/client'
 import { firstLine } from '../temporal'
 

@@ -7,7 +7,7 @@
 // Hits are cached per pool (one pool per process): hash -> tenant, at most MAX_ENTRIES,
 // oldest evicted first. Misses are never cached, so unknown tokens cannot fill memory.
 // The cache is kept honest by Postgres LISTEN/NOTIFY: every change of a token runs
-// `pg_notify('scim_tokens', orgId)` in its own statement (server/admin/organizations.ts)
+// `pg_notify('scim_tokens', orgId)` in its own statement (server/organizations/store.ts)
 // and each process clears that organization's entries when the notification arrives.
 // - In the process that made the change, tokensChanged() clears them synchronously
 //   once the statement has returned, so the next request there already fails. (Inside a

@@ -2,8 +2,9 @@
 // the handler, the error envelope, and the audit event. Every route under the SCIM
 // base goes through run(), so no path (errors, 404s, 405s included) can skip the
 // content type, the SCIM Error format or the audit log.
-import type { Deps } from '../app'
-import { type AuditBuffer, type AuditEvent, clientIp, insertEvents, JsonText } from '../audit'
+import type { Deps } from '../deps'
+import { type AuditBuffer, type AuditEvent, insertEvents, JsonText } from '../audit'
+import { clientIp } from '../client-ip'
 import type { Sql, Tx } from '../db/client'
 import { type Tenant, authenticate } from './auth'
 import { checkContentLength, checkContentType, parseJson, RateLimiter, readText } from './limits'

@@ -7,7 +7,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client'
 import { defaultPayloadConverter } from '@temporalio/common'
 import { startTemporal } from '../../../dev/services'
 import { bridgeWorkflowId, stateQuery, type BridgeWorkflowInput } from '../../../bridge/messages'
-import { BRIDGE_STATE } from '../../../workflows/search-attributes'
+import { BRIDGE_STATE } from '../../../bridge/search-attributes'
 import { FakeGraph } from '../../fixtures/fake-graph'
 import { createBridge, eventually, getBridge, harness, runsOf, type Harness } from './harness'
 

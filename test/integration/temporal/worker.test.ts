@@ -4,7 +4,7 @@ import { TypedSearchAttributes } from '@temporalio/common'
 import { startWorker } from '../../../server/worker'
 import { connectTemporal, ensureSearchAttributes, type Temporal } from '../../../server/temporal'
 import { createLog } from '../../../server/log'
-import { BRIDGE_ID, BRIDGE_STATE, SEARCH_ATTRIBUTE_NAMES } from '../../../workflows/search-attributes'
+import { BRIDGE_ID, BRIDGE_STATE, SEARCH_ATTRIBUTE_NAMES } from '../../../bridge/search-attributes'
 import { migratedSql, testConfig } from '../../support'
 
 const taskQueue = `test-${crypto.randomUUID()}`

@@ -32,7 +32,7 @@ test('every dependency names a service', () => {
 })
 
 test('the setup step registers exactly the search attributes the workflows use', async () => {
-  const { SEARCH_ATTRIBUTE_NAMES } = await import('../../../workflows/search-attributes')
+  const { SEARCH_ATTRIBUTE_NAMES } = await import('../../../bridge/search-attributes')
   const script = String(services['temporal-setup']!.command)
   for (const name of SEARCH_ATTRIBUTE_NAMES) expect(script).toContain(name)
 })

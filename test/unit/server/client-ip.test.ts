@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { clientIp, parseAddr, parseRange } from '../../../server/audit/client-ip'
+import { clientIp, parseAddr, parseRange } from '../../../server/client-ip'
 
 const req = (xff?: string) => new Request('http://localhost/x', { headers: xff === undefined ? {} : { 'x-forwarded-for': xff } })
 
