@@ -5,7 +5,7 @@
 import type postgres from 'postgres'
 import type { Tx } from '../db/client'
 import { type Stored, changedColumns, columnsOf, forSql, fromRow, toColumns } from '../scim/columns'
-import { invalidValue } from '../scim/errors'
+import { NotUsers } from '../errors'
 import { lookUp } from '../scim/lookup'
 import { type ListQuery, selectPage } from '../scim/page'
 import type { MemberOp } from '../scim/patch'
@@ -111,7 +111,7 @@ export function putMemberOps(resource: ScimObject): MemberOp[] {
 /**
  * Applies membership operations in order, one statement each; returns how many
  * membership rows were added or removed. Ids to add must name users of the
- * organization, else 400 invalidValue naming them (nothing is written: the caller's
+ * organization, else NotUsers naming them (nothing is written: the caller's
  * transaction rolls back).
  */
 export async function applyMemberOps(sql: Tx, orgId: string, groupId: string, ops: MemberOp[]): Promise<number> {
@@ -156,11 +156,7 @@ async function existingUsers(sql: Tx, orgId: string, values: string[]): Promise<
             select x::text as id from unnest(${ids}::uuid[]) x
             where not exists (select 1 from users u where u.organization_id = ${orgId} and u.id = x)`
         ).map((r) => r.id)
-  if (missing.length > 0) {
-    const shown = missing.slice(0, 5).map((id) => JSON.stringify(id)).join(', ')
-    const more = missing.length > 5 ? ` and ${missing.length - 5} more` : ''
-    throw invalidValue(`members must be users of this organization; ${missing.length === 1 ? 'this id names' : 'these ids name'} no user: ${shown}${more}`)
-  }
+  if (missing.length > 0) throw new NotUsers(missing)
   return ids
 }
 

@@ -4,7 +4,8 @@
 // error is the SCIM Error schema.
 import { databaseTrouble, isUniqueViolation, RETRY_AFTER_SECONDS } from '../db/client'
 import type { Log } from '../log'
-import { ScimError, type ScimType } from './errors'
+import { NotUsers, UserNameTaken } from '../errors'
+import { ScimError, invalidValue, uniqueness, type ScimType } from './errors'
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8'
 
@@ -60,6 +61,8 @@ export function errorReply(e: unknown, log: Log, where: string): Reply {
       error: e.detail,
     }
   }
+  if (e instanceof UserNameTaken) return errorReply(uniqueness(e.message), log, where)
+  if (e instanceof NotUsers) return errorReply(invalidValue(e.message), log, where)
   const code = (e as { code?: unknown } | null)?.code
   if (isUniqueViolation(e)) return errorReply(new ScimError(409, 'uniqueness', 'a unique attribute already has this value'), log, where)
   const trouble = databaseTrouble(e)

@@ -5,7 +5,7 @@
 import type postgres from 'postgres'
 import { isUniqueViolation, type Tx } from '../db/client'
 import { type Stored, changedColumns, columnsOf, forSql, fromRow } from '../scim/columns'
-import { uniqueness } from '../scim/errors'
+import { UserNameTaken } from '../errors'
 import { lookUp } from '../scim/lookup'
 import { type ListQuery, type PageRows, type Position, selectPage } from '../scim/page'
 import { USER, resolveAttribute } from '../scim/schema'
@@ -123,7 +123,7 @@ export async function createUser(sql: Tx, orgId: string, resource: ScimObject, o
     insert into users ${sql(insertValues(sql, orgId, resource, origin))}
     on conflict do nothing
     returning id`
-  if (!row) throw taken(resource.userName)
+  if (!row) throw new UserNameTaken(resource.userName)
   return { id: row.id }
 }
 
@@ -149,7 +149,7 @@ export async function writeUser(sql: Tx, orgId: string, locked: LockedUser, reso
       update users set ${sql(forSql(sql, cols, USER))}, version = version + 1, updated_at = now()
       where organization_id = ${orgId} and id = ${locked.row.id}`
   } catch (e) {
-    throw isUniqueViolation(e) ? taken(resource.userName) : e
+    throw isUniqueViolation(e) ? new UserNameTaken(resource.userName) : e
   }
   return true
 }
@@ -171,8 +171,4 @@ export async function deactivateUsers(sql: Tx, orgId: string, ids: string[]): Pr
     where organization_id = ${orgId} and id = any(${valid}::uuid[]) and active
     returning id`
   return rows.map((r) => r.id)
-}
-
-function taken(userName: unknown): Error {
-  return uniqueness(`userName ${JSON.stringify(userName)} is already taken in this organization`)
 }
