@@ -32,5 +32,5 @@ export function maxFailuresOf(schedule: Schedule): number {
   return schedule.retry.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES
 }
 
-/** The wait the sync activity asks for after our own database failed it (policies.ts). */
+/** The first retry after a failure of ours (a lost worker, our database away): policies.ts. */
 export const INFRA_RETRY_MS = 5_000

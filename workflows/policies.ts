@@ -1,5 +1,6 @@
 // Named activity option sets: retries and timeouts are decided here, once.
 import type { ActivityOptions } from '@temporalio/workflow'
+import { INFRA_RETRY_MS } from '../bridge/backoff'
 
 /**
  * Short calls to our own database (the workflow's status writes). Retried until they land:
@@ -24,7 +25,7 @@ export const QUICK: ActivityOptions = {
  * No maximumAttempts: the activity decides when the bridge gives up, from the counter in
  * its row. A long sync is fine as long as it heartbeats.
  */
-export const INFRA_RETRY = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' } as const
+export const INFRA_RETRY = { initialInterval: INFRA_RETRY_MS, backoffCoefficient: 2, maximumInterval: '1 minute' } as const
 
 export const SYNC_ACTIVITY: ActivityOptions = {
   startToCloseTimeout: '2 hours',

@@ -6,7 +6,7 @@
 // `emails[type eq "work"].value`): `attributes=` keeps only the matching values,
 // `excludedAttributes=` drops them. Names that name nothing are ignored.
 import type { Filter } from '../filter/ast'
-import { checkFilter, elementLookup, matches } from '../filter/eval'
+import { checkFilter, elementLookup, matches, type AttrLookup } from '../filter/eval'
 import { parsePath } from '../filter/parse'
 import { findAttribute, isExtension, resolveAttribute, schemaById, schemasOf, typeMemo } from './index'
 import type { Attribute, ResourceType, Schema } from './types'
@@ -213,12 +213,16 @@ function projectAttribute(a: Attribute, value: unknown, plan: Plan): unknown {
   return isObject(v) && Object.keys(v).length === 0 ? undefined : v
 }
 
+// Per attribute, built once: a list of 1,000 resources would otherwise build 1,000.
+const lookups = new WeakMap<Attribute, AttrLookup>()
+
 /** The values `attr[filter]` names: those an `attributes=` filter matches, less those an `excludedAttributes=` one does. */
 function selectedValues(a: Attribute, values: unknown[], plan: Plan): unknown[] {
   const wanted = plan.only?.values.get(a)
   const unwanted = plan.excluded.values.get(a)
   if (!wanted && !unwanted) return values
-  const lookup = elementLookup(a)
+  let lookup = lookups.get(a)
+  if (!lookup) lookups.set(a, (lookup = elementLookup(a)))
   const hit = (filters: Filter[], v: unknown) => isObject(v) && filters.some((f) => matches(f, v, lookup))
   return values.filter((v) => (!wanted || hit(wanted, v)) && !(unwanted && hit(unwanted, v)))
 }

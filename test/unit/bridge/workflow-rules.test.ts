@@ -56,6 +56,6 @@ test('the sync retry policy: seconds for a lost worker, no attempt limit (the ac
   expect(backoffOf(schedule)).toEqual({ initialMs: 10_000, maximumMs: 3_600_000 })
   // Defaults: the interval, capped at 24 h.
   expect(backoffOf({ intervalSeconds: 3600, retry: {} })).toEqual({ initialMs: 3_600_000, maximumMs: 86_400_000 })
-  expect(SYNC_ACTIVITY.retry).toEqual({ initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' })
+  expect(SYNC_ACTIVITY.retry).toEqual({ initialInterval: 5_000, backoffCoefficient: 2, maximumInterval: '1 minute' })
   expect(SYNC_ACTIVITY.heartbeatTimeout).toBe('15 seconds')
 })
