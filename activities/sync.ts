@@ -6,7 +6,7 @@
 // Every attempt signals its start and its failure, so the workflow's state (and the
 // BridgeState search attribute) follows the retries.
 import { activityInfo, ApplicationFailure, Context, heartbeat } from '@temporalio/activity'
-import { findBridge, InvalidSettings, openSettings } from '../server/bridges/store'
+import { findBridge, InvalidSettings, openSettings } from '../bridge/store'
 import { databaseTrouble, type Sql } from '../server/db/client'
 import type { Log } from '../server/log'
 import { backoffDelayMs, INFRA_RETRY_MS } from '../bridge/backoff'

@@ -11,7 +11,9 @@
 import postgres from 'postgres'
 import { CAMEL_COLUMNS, connect, type Tx } from '../server/db/client'
 import { parseFilter } from '../server/scim/filter/parse'
-import { getUser, listUsers } from '../server/users/store'
+import { filterToSql } from '../server/scim/filter/to-sql'
+import { USER } from '../server/schema'
+import { getUser, listUsers, userByName } from '../server/users/store'
 
 const url = process.env.DATABASE_URL!
 const sql = connect(url, Number(process.env.DATABASE_POOL_MAX ?? 10))
@@ -37,10 +39,11 @@ async function capture(run: (spy: Tx) => Promise<unknown>): Promise<Statement> {
 
 const statements = {
   get: await capture((s) => getUser(s, org, ID, { groups: true })),
-  userName: await capture((s) => listUsers(s, org, { filter: parseFilter(`userName eq "${VALUE}"`), count: 100, startIndex: 1 }, { groups: true })),
-  workEmail: await capture((s) =>
-    listUsers(s, org, { filter: parseFilter(`emails[type eq "work" and value eq "${VALUE}"]`), count: 100, startIndex: 1 }, { groups: true }),
-  ),
+  userName: await capture((s) => userByName(s, org, VALUE, { groups: true })),
+  workEmail: await capture((s) => {
+    const filter = parseFilter(`emails[type eq "work" and value eq "${VALUE}"]`)
+    return listUsers(s, org, { where: (q) => filterToSql(q, filter, USER), count: 100, startIndex: 1 }, { groups: true })
+  }),
   after: await capture((s) => listUsers(s, org, { count: 100, startIndex: 1, after: { key: KEY, id: ID } }, { groups: true })),
   offset: await capture((s) => listUsers(s, org, { count: 100, startIndex: START }, { groups: true })),
 }

@@ -1,7 +1,6 @@
 // The Temporal client used by the HTTP server (admin actions on bridge workflows).
 import { Client, Connection, type ConnectionLike } from '@temporalio/client'
 import { temporal as proto } from '@temporalio/proto'
-import { SEARCH_ATTRIBUTE_NAMES } from '../bridge/search-attributes'
 import type { Config } from './config'
 
 export type Temporal = { client: Client; connection: Connection; close(): Promise<void> }
@@ -25,12 +24,13 @@ export function firstLine(e: unknown): string {
 }
 
 /**
- * Registers our Keyword search attributes when the namespace lacks them, so any
- * Temporal cluster works without a manual `temporal operator` step. Idempotent.
+ * Registers Keyword search attributes (ours: bridge/search-attributes.ts) when the
+ * namespace lacks them, so any Temporal cluster works without a manual `temporal
+ * operator` step. Idempotent; returns the names it added.
  */
-export async function ensureSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string, names: readonly string[]): Promise<string[]> {
   const have = await connection.operatorService.listSearchAttributes({ namespace })
-  const missing = SEARCH_ATTRIBUTE_NAMES.filter((n) => !(n in (have.customAttributes ?? {})))
+  const missing = names.filter((n) => !(n in (have.customAttributes ?? {})))
   if (!missing.length) return []
   const keyword = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
   await connection.operatorService.addSearchAttributes({

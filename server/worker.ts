@@ -6,6 +6,7 @@ import { ensureBridgeWorkflows } from './bridges/workflows'
 import type { Config } from './config'
 import type { Sql } from './db/client'
 import type { Log } from './log'
+import { SEARCH_ATTRIBUTE_NAMES } from '../bridge/search-attributes'
 import { ensureSearchAttributes, firstLine } from './temporal'
 import { prepareWorkflowBundle } from './workflow-bundle'
 
@@ -32,7 +33,7 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
   }
   // One connection for the worker and the client that starts missing bridge workflows.
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE })
-  const registered = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE)
+  const registered = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, SEARCH_ATTRIBUTE_NAMES)
   if (registered.length) deps.log.info('registered search attributes', registered)
   // webpack never runs here: a worker bundling its own workflows peaks ~150 MB higher.
   const workflowBundle = await prepareWorkflowBundle()

@@ -11,7 +11,7 @@ import type { Config } from '../config'
 import type { Sql, Tx } from '../db/client'
 import { ApiError, parseInput } from '../http'
 import { BridgeOptions, BridgePatch, Retry } from './model'
-import { type BridgeRow, findBridge, listBridges, openSettings, sealSettings } from './store'
+import { type BridgeRow, findBridge, listBridges, openSettings, sealSettings } from '../../bridge/store'
 import { type BridgeView, toView } from './view'
 import { type BridgeDeps, onWorkflow, retryWaitOf, scheduleOf, startBridgeWorkflow, temporalClient, unavailable } from './workflows'
 

@@ -5,7 +5,7 @@ import { parseSecretsKey } from '../../bridge/secrets'
 import { bridgeWorkflowId, type RetrySettings } from '../../bridge/messages'
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAXIMUM_INTERVAL_SECONDS } from '../../bridge/backoff'
 import type { Config } from '../config'
-import { type BridgeRow, openSettings } from './store'
+import { type BridgeRow, openSettings } from '../../bridge/store'
 
 export type BridgeView = ReturnType<typeof toView>
 

@@ -11,7 +11,7 @@ import type { Config } from '../config'
 import type { Sql } from '../db/client'
 import { ApiError } from '../http'
 import { firstLine, type Temporal } from '../temporal'
-import type { BridgeRow } from './store'
+import type { BridgeRow } from '../../bridge/store'
 
 export type BridgeDeps = { sql: Sql; config: Config; temporal?: Temporal }
 

@@ -4,17 +4,23 @@
 // 10,000 members is a handful of statements in the caller's transaction.
 import type postgres from 'postgres'
 import type { Tx } from '../db/client'
-import { type Stored, changedColumns, columnsOf, forSql, fromRow, toColumns } from '../scim/columns'
+import { type Stored, changedColumns, columnsOf, forSql, fromRow, toColumns } from '../store/columns'
 import { NotUsers } from '../errors'
-import { lookUp } from '../scim/lookup'
-import { type ListQuery, selectPage } from '../scim/page'
-import type { MemberOp } from '../scim/patch'
-import { GROUP } from '../scim/schema'
-import { isObject, type ScimObject } from '../scim/schema/validate'
-import type { Page } from '../users/store'
-import { isUuid } from '../users/model'
+import { lookUp } from '../store/lookup'
+import { type Page, type PageQuery, selectPage } from '../store/page'
+import { GROUP } from '../schema'
+import { isObject, type ScimObject } from '../schema/types'
+import { isUuid } from '../uuid'
 
 type Fragment = postgres.Fragment
+
+/**
+ * - add: insert these member ids (already-members are no-ops)
+ * - remove: delete these member ids (non-members are no-ops)
+ * - replace: the members become exactly these ids
+ * - removeAll: the group has no members
+ */
+export type MemberOp = { kind: 'add' | 'remove' | 'replace'; values: string[] } | { kind: 'removeAll' }
 type Row = Record<string, unknown> & { id: string; version: number; createdAt: Date; updatedAt: Date }
 
 export interface ReadOptions {
@@ -66,9 +72,9 @@ export async function lockGroup(sql: Tx, orgId: string, id: string): Promise<Loc
   return row && { stored: toStored(row), row }
 }
 
-export async function listGroups(sql: Tx, orgId: string, q: ListQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
+export async function listGroups(sql: Tx, orgId: string, q: PageQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
   const page = await selectPage<Row>(sql, GROUP, orgId, q, selectList(sql, opts))
-  return { total: page.total, items: page.rows.map(toStored), more: page.more, ...(page.last ? { last: page.last } : {}) }
+  return { ...page, items: page.items.map(toStored) }
 }
 
 /** POST: the group and its initial members, which must be users of the organization. */

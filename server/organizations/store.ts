@@ -1,8 +1,7 @@
 // Organizations and their SCIM configuration (one per organization).
 import type { Tx } from '../db/client'
 import { ApiError } from '../http'
-import { TOKEN_CHANNEL, tokensChanged } from '../scim/auth'
-import { hashToken, newToken } from '../scim/token'
+import { TOKEN_CHANNEL, hashToken, newToken, tokensChanged } from './token'
 
 export type Organization = { id: string; name: string; createdAt: Date }
 

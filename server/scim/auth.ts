@@ -16,15 +16,16 @@
 // - In other processes the old token keeps working from the commit until the
 //   notification is read from the listen socket: one localhost round trip, in practice
 //   well under a millisecond to a few ms (the test allows 200 ms).
-// - While the listen connection is not established (before the first LISTEN, or
-//   after it dropped until porsager re-listens) the cache is bypassed and cleared, so
-//   a notification missed meanwhile cannot leave a stale entry behind.
+// - Before the first LISTEN the cache is bypassed. porsager re-LISTENs after its listen
+//   connection drops, and the cache is cleared then; a notification sent while it was
+//   away is lost, so an entry is also trusted for at most MAX_AGE_MS: a token changed in
+//   that gap stops working within a second anyway.
 // - A lookup that overlaps a notification does not fill the cache (generation check):
 //   it may have read the row as it was before the commit.
 import type { Sql, Tx } from '../db/client'
 import { bearer } from '../http'
+import { TOKEN_CHANNEL, hashToken, onTokensChanged } from '../organizations/token'
 import { ScimHttpError } from './reply'
-import { hashToken } from './token'
 
 export interface Tenant {
   organizationId: string
@@ -32,31 +33,32 @@ export interface Tenant {
 }
 
 const CHALLENGE = 'Bearer realm="scim"'
-export const TOKEN_CHANNEL = 'scim_tokens'
 const MAX_ENTRIES = 10_000
+const MAX_AGE_MS = 1000
 
 class TokenCache {
-  private readonly entries = new Map<string, Tenant>()
+  private readonly entries = new Map<string, { tenant: Tenant; at: number }>()
   listening = false
   generation = 0
-  /** Whether the listen pool's onclose has been wrapped (once per cache). */
-  watched = false
 
   get(hash: string): Tenant | undefined {
-    return this.listening ? this.entries.get(hash) : undefined
+    const e = this.listening ? this.entries.get(hash) : undefined
+    if (!e || performance.now() - e.at > MAX_AGE_MS) return undefined
+    return e.tenant
   }
 
   set(hash: string, tenant: Tenant, generation: number): void {
     if (!this.listening || generation !== this.generation) return
+    this.entries.delete(hash) // re-inserted last: eviction order is age
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!)
-    this.entries.set(hash, tenant)
+    this.entries.set(hash, { tenant, at: performance.now() })
   }
 
   /** One organization's entries, or all of them. */
   forget(orgId?: string): void {
     this.generation++
     if (orgId === undefined) return this.entries.clear()
-    for (const [hash, t] of this.entries) if (t.organizationId === orgId) this.entries.delete(hash)
+    for (const [hash, e] of this.entries) if (e.tenant.organizationId === orgId) this.entries.delete(hash)
   }
 }
 
@@ -74,7 +76,6 @@ function cacheFor(sql: Tx): TokenCache | undefined {
       .listen(TOKEN_CHANNEL, (orgId) => c.forget(orgId || undefined), () => {
         c.forget()
         c.listening = true
-        watchClose(pool, c)
       })
       .catch(() => {
         c.listening = false // stays bypassed; porsager retries on its own reconnects
@@ -83,27 +84,8 @@ function cacheFor(sql: Tx): TokenCache | undefined {
   return cache
 }
 
-/**
- * porsager re-LISTENs after its listen connection drops and calls onlisten again, but
- * has no hook for the drop itself: wrap the listen pool's onclose (read at call time)
- * to stop serving from the cache until then.
- */
-function watchClose(pool: Sql, c: TokenCache): void {
-  const listenPool = (pool.listen as unknown as { sql?: { options: { onclose?: (id: number) => void } } }).sql
-  if (!listenPool || c.watched) return
-  c.watched = true
-  const previous = listenPool.options.onclose
-  listenPool.options.onclose = (id) => {
-    c.listening = false
-    c.forget()
-    previous?.(id)
-  }
-}
-
-/** Called after a token change has been committed by this process (see the header). */
-export function tokensChanged(sql: Tx, orgId: string): void {
-  caches.get((sql as Sql).options)?.forget(orgId)
-}
+// A token change made by this process (see the header).
+onTokensChanged((sql, orgId) => caches.get((sql as Sql).options)?.forget(orgId))
 
 export async function authenticate(sql: Tx, authorization: string | null): Promise<Tenant> {
   const token = bearer(authorization)

@@ -1,13 +1,13 @@
 // /Groups: the shared verbs over server/groups.
 import * as Groups from '../groups/store'
 import type { ResourceStore } from './resources'
-import { GROUP } from './schema'
+import { GROUP } from '../schema'
 
 export const groupStore: ResourceStore<Groups.LockedGroup> = {
   rt: GROUP,
   relation: 'members',
   get: (sql, orgId, id, members) => Groups.getGroup(sql, orgId, id, { members }),
-  list: (sql, orgId, q, members) => Groups.listGroups(sql, orgId, q, { members }),
+  list: (sql, orgId, plan, members) => Groups.listGroups(sql, orgId, plan.query, { members }),
   create: Groups.createGroup,
   lock: Groups.lockGroup,
   write: Groups.writeGroup,

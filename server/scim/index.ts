@@ -9,7 +9,7 @@ import { CursorCodec } from './list'
 import type { Reply } from './reply'
 import { type PublicRequest, type ScimDeps, type ScimRequest, createRunner } from './request'
 import { resourceHandlers } from './resources'
-import { resourceTypeResource, resourceTypesList, schemaResource, schemasList, serviceProviderConfig } from './schema/discovery'
+import { resourceTypeResource, resourceTypesList, schemaResource, schemasList, serviceProviderConfig } from './discovery'
 import { userStore } from './users'
 
 export const SCIM_PREFIX = '/api/connect/v1/scim/2.0'

@@ -6,10 +6,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { ScimError, invalidFilter, invalidValue } from './errors'
 import type { Filter } from './filter/ast'
 import { parseFilter } from './filter/parse'
-import type { ListQuery, Position } from './page'
-import type { Projection } from './schema/project'
-import type { ResourceType } from './schema/types'
-import { isObject } from './schema/validate'
+import { filterToSql, sortAttribute } from './filter/to-sql'
+import type { PageQuery, Position } from '../store/page'
+import type { Projection } from './project'
+import type { ResourceType } from '../schema/types'
+import { isObject } from '../schema/types'
 
 export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
 export const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest'
@@ -56,7 +57,9 @@ export function paramsFromBody(body: unknown): RawListParams {
 }
 
 export interface ListPlan {
-  query: ListQuery
+  /** The filter as parsed (for shortcuts such as the userName lookup); `query.where` is its SQL. */
+  filter?: Filter
+  query: PageQuery
   projection: Projection
   /** Cursor pagination was asked for (a `cursor` parameter, even empty). */
   cursor: boolean
@@ -84,12 +87,19 @@ export function planList(rt: ResourceType, raw: RawListParams, limits: ListLimit
   const cursorText = optionalString(raw.cursor, 'cursor')
   const fingerprint = JSON.stringify([scope, rt.id, filterText?.trim() ?? '', sortBy ?? '', descending])
 
-  const query: ListQuery = { count, startIndex, descending, ...(filter ? { filter } : {}), ...(sortBy ? { sortBy } : {}) }
+  const query: PageQuery = {
+    count,
+    startIndex,
+    descending,
+    ...(filter ? { where: (sql) => filterToSql(sql, filter, rt) } : {}),
+    ...(sortBy ? { sortBy: sortAttribute(sortBy, rt) } : {}),
+  }
   if (cursorText !== undefined) {
     if (startIndexGiven !== undefined && startIndexGiven > 1) throw invalidValue('use either startIndex or cursor, not both')
     if (cursorText !== '') query.after = cursors.decode(cursorText, fingerprint)
   }
   return {
+    ...(filter ? { filter } : {}),
     query,
     projection: { attributes: listOf(raw.attributes, 'attributes'), excludedAttributes: listOf(raw.excludedAttributes, 'excludedAttributes') },
     cursor: cursorText !== undefined,

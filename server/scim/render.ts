@@ -1,12 +1,12 @@
 // A stored resource as the client sees it: `meta` (resourceType, created,
 // lastModified, location, version) and `$ref`s built from the public base URL, then
 // the attributes= / excludedAttributes= projection.
-import type { Stored } from './columns'
+import type { Stored } from '../store/columns'
 import { etag } from './reply'
-import { ENTERPRISE_SCHEMA, GROUP, USER } from './schema'
-import { type Projection, project } from './schema/project'
-import type { ResourceType } from './schema/types'
-import { isObject, type ScimObject } from './schema/validate'
+import { ENTERPRISE_SCHEMA, GROUP, USER } from '../schema'
+import { type Projection, project } from './project'
+import type { ResourceType } from '../schema/types'
+import { isObject, type ScimObject } from '../schema/types'
 import { LIST_RESPONSE } from './list'
 
 export function locationOf(base: string, rt: ResourceType, id: string): string {

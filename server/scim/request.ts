@@ -9,7 +9,7 @@ import type { Sql, Tx } from '../db/client'
 import { type Tenant, authenticate } from './auth'
 import { checkContentLength, checkContentType, parseJson, RateLimiter, readText } from './limits'
 import { type Reply, bodyText, errorReply, toResponse } from './reply'
-import { isUuid } from '../users/model'
+import { isUuid } from '../uuid'
 
 /** What every handler gets. */
 export interface PublicRequest {

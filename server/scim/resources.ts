@@ -2,18 +2,20 @@
 // Groups: each type plugs in its store. Handlers parse, validate, call the store in a
 // transaction and render; the SQL lives in server/users and server/groups.
 import type { Tx } from '../db/client'
-import type { Stored } from './columns'
+import type { Stored } from '../store/columns'
 import { notFound } from './errors'
-import { type CursorCodec, type ListLimits, type RawListParams, paramsFromBody, paramsFromQuery, planList } from './list'
-import type { ListQuery } from './page'
-import { type MemberOp, applyPatch } from './patch'
+import { type CursorCodec, type ListLimits, type ListPlan, type RawListParams, paramsFromBody, paramsFromQuery, planList } from './list'
+import type { Page } from '../store/page'
+import type { MemberOp } from '../groups/store'
+import { applyPatch } from './patch'
 import { checkArrays } from './limits'
 import { type Reply, checkIfMatch, etag, etagMatches } from './reply'
 import { listResponse, locationOf, renderProjected } from './render'
 import type { ScimRequest } from './request'
-import { isAttributeWanted, type Projection } from './schema/project'
-import type { ResourceType } from './schema/types'
-import { type ScimObject, validateResource } from './schema/validate'
+import { isAttributeWanted, type Projection } from './project'
+import type { ResourceType } from '../schema/types'
+import { validateResource } from './validate'
+import { type ScimObject } from '../schema/types'
 
 /** What the verbs need from a resource type's store. */
 export interface ResourceStore<Locked extends { stored: Stored }> {
@@ -21,7 +23,7 @@ export interface ResourceStore<Locked extends { stored: Stored }> {
   /** The read-only relation (User `groups`, Group `members`): loaded only when projected. */
   relation: string
   get(sql: Tx, orgId: string, id: string, withRelation: boolean): Promise<Stored | undefined>
-  list(sql: Tx, orgId: string, q: ListQuery, withRelation: boolean): Promise<{ total: number; items: Stored[]; more: boolean; last?: { key: string | null; id: string } }>
+  list(sql: Tx, orgId: string, plan: ListPlan, withRelation: boolean): Promise<Page<Stored>>
   create(sql: Tx, orgId: string, resource: ScimObject): Promise<{ id: string }>
   /** The resource locked for update, without its relation. */
   lock(sql: Tx, orgId: string, id: string): Promise<Locked | undefined>
@@ -85,7 +87,7 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
 
   async function list(r: ScimRequest, raw: RawListParams): Promise<Reply> {
     const plan = planList(rt, raw, env.limits, env.cursors, r.tenant.organizationId)
-    const page = await store.list(r.sql, r.tenant.organizationId, plan.query, wantsRelation(plan.projection))
+    const page = await store.list(r.sql, r.tenant.organizationId, plan, wantsRelation(plan.projection))
     const resources = page.items.map((s) => renderProjected(rt, s, r.base, plan.projection))
     const next = plan.cursor && page.more && page.last ? env.cursors.encode(page.last, plan.fingerprint) : undefined
     return { status: 200, body: listResponse(resources, page.total, plan.cursor ? undefined : plan.query.startIndex, next) }

@@ -7,8 +7,8 @@ import type { DirectoryUser, StoredUser, UserUpdate } from '../../bridge/directo
 import { type AuditEvent, insertEvents } from '../audit'
 import { toRow } from '../audit/writer'
 import type { Tx } from '../db/client'
-import { ENTERPRISE_SCHEMA } from '../scim/schema'
-import type { ScimObject } from '../scim/schema/validate'
+import { ENTERPRISE_SCHEMA } from '../schema'
+import type { ScimObject } from '../schema/types'
 import { emailOf, userColumns } from './model'
 import { deactivateUsers as deactivateStored } from './store'
 

@@ -1,8 +1,8 @@
 // A user as stored: the schema-mapped columns (server/scim/columns.ts) plus the
 // columns the store derives (active default, the matching email) and who wrote it.
-import { type ColumnValues, toColumns } from '../scim/columns'
-import { USER } from '../scim/schema'
-import { isObject, type ScimObject } from '../scim/schema/validate'
+import { type ColumnValues, toColumns } from '../store/columns'
+import { USER } from '../schema'
+import { isObject, type ScimObject } from '../schema/types'
 
 export type Source = 'scim' | 'bridge' | 'manual'
 
@@ -38,11 +38,4 @@ export function userColumns(resource: ScimObject): ColumnValues {
   cols.active = resource.active ?? true
   cols.email = emailOf(resource)
   return cols
-}
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** Ids arrive from URLs and bodies; anything that is not a uuid names no row. */
-export function isUuid(id: unknown): id is string {
-  return typeof id === 'string' && UUID.test(id)
 }

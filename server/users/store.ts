@@ -4,13 +4,14 @@
 // Inputs are canonical User resources (validateResource's output).
 import type postgres from 'postgres'
 import { isUniqueViolation, type Tx } from '../db/client'
-import { type Stored, changedColumns, columnsOf, forSql, fromRow } from '../scim/columns'
+import { type Stored, changedColumns, columnsOf, forSql, fromRow } from '../store/columns'
 import { UserNameTaken } from '../errors'
-import { lookUp } from '../scim/lookup'
-import { type ListQuery, type PageRows, type Position, selectPage } from '../scim/page'
-import { USER, resolveAttribute } from '../scim/schema'
-import type { ScimObject } from '../scim/schema/validate'
-import { type Origin, isUuid, userColumns } from './model'
+import { lookUp } from '../store/lookup'
+import { type Page, type PageQuery, selectPage } from '../store/page'
+import { USER } from '../schema'
+import type { ScimObject } from '../schema/types'
+import { type Origin, userColumns } from './model'
+import { isUuid } from '../uuid'
 
 type Fragment = postgres.Fragment
 type Row = Record<string, unknown> & { id: string; version: number; createdAt: Date; updatedAt: Date; userName: string }
@@ -18,14 +19,6 @@ type Row = Record<string, unknown> & { id: string; version: number; createdAt: D
 export interface ReadOptions {
   /** Load the read-only `groups` attribute (one correlated subquery, no N+1). */
   groups?: boolean
-}
-
-export interface Page<T> {
-  total: number
-  items: T[]
-  /** Rows remain after this page. */
-  more: boolean
-  last?: Position
 }
 
 const UUID_RE = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
@@ -74,17 +67,10 @@ export async function getUser(sql: Tx, orgId: string, id: string, opts: ReadOpti
   return row && toStored(row)
 }
 
-/**
- * The userName a list query looks up, when that is all it does: `userName eq "…"`
- * (userName is unique per organization, case-insensitively), from the first row, in
- * the default order. Such a page is the user or nothing, and takes the point lookup.
- */
-export function userNameLookup(q: ListQuery): string | undefined {
-  const f = q.filter
-  if (!f || f.op !== 'eq' || typeof f.value !== 'string') return undefined
-  if (q.after || q.sortBy !== undefined || q.startIndex !== 1 || q.count < 1) return undefined
-  const r = resolveAttribute(USER, f.path)
-  return r && !r.subAttribute && r.attribute.name === 'userName' ? f.value : undefined
+/** The user with this userName (unique per organization, case-insensitively). */
+export async function userByName(sql: Tx, orgId: string, userName: string, opts: ReadOptions = {}): Promise<Stored | undefined> {
+  const row = await lookUp<Row>(sql, 'users.userName', orgId, userName, selectText(opts))
+  return row && toStored(row)
 }
 
 /** A user locked for a read-modify-write (PUT, PATCH): concurrent writers queue here. */
@@ -100,14 +86,9 @@ export async function lockUser(sql: Tx, orgId: string, id: string): Promise<Lock
   return row && { stored: toStored(row), row }
 }
 
-export async function listUsers(sql: Tx, orgId: string, q: ListQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
-  const userName = userNameLookup(q)
-  if (userName !== undefined) {
-    const row = await lookUp<Row>(sql, 'users.userName', orgId, userName, selectText(opts))
-    return { total: row ? 1 : 0, items: row ? [toStored(row)] : [], more: false }
-  }
-  const page: PageRows<Row> = await selectPage<Row>(sql, USER, orgId, q, selectList(sql, opts))
-  return { total: page.total, items: page.rows.map(toStored), more: page.more, ...(page.last ? { last: page.last } : {}) }
+export async function listUsers(sql: Tx, orgId: string, q: PageQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
+  const page = await selectPage<Row>(sql, USER, orgId, q, selectList(sql, opts))
+  return { ...page, items: page.items.map(toStored) }
 }
 
 /**

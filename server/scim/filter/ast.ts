@@ -1,8 +1,6 @@
 // The filter AST (RFC 7644 §3.4.2.2). Shared by the SQL compiler, the in-memory
 // evaluator and the PATCH engine, so its shape is a contract: change it with them.
-
-/** Names as written by the client; `uri` is the schema URN prefix when one was given. */
-export type AttrPath = { uri?: string; attr: string; sub?: string }
+import type { AttrPath } from '../../schema/path'
 
 export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le'
 

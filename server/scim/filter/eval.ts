@@ -5,11 +5,12 @@
 // attribute is caseExact, an absent value is "not equal" to anything, and a
 // complex attribute compared without a sub-attribute means its `value`.
 import { invalidFilter } from '../errors'
-import { findAttribute, isExtension, resolveAttribute } from '../schema'
-import { asBoolean } from '../schema/validate'
+import { findAttribute, isExtension, resolveAttribute } from '../../schema'
+import { asBoolean } from '../validate'
 import { operand, type Operand } from './operand'
-import type { Attribute, ResourceType } from '../schema/types'
-import { terms, type AttrPath, type CompareOp, type Filter, type Value } from './ast'
+import type { Attribute, ResourceType } from '../../schema/types'
+import { terms, type CompareOp, type Filter, type Value } from './ast'
+import type { AttrPath } from '../../schema/path'
 
 export interface LookedUp {
   attribute: Attribute

@@ -1,7 +1,11 @@
 // Tokens of the filter grammar (RFC 7644 §3.4.2.2). Attribute paths, operators and
 // the literals true/false/null are all `word`s; the parser tells them apart by
 // position. Positions are 1-based character offsets, as shown in error details.
+import { PATH_WORD as WORD } from '../../schema/path'
 import { invalidFilter } from '../errors'
+
+// A word starts like an ATTRNAME, a URN or `$ref` and runs over the characters of
+// a full path (`urn:...:2.0:User:name.givenName`).
 
 export type Token =
   | { kind: 'word'; text: string; pos: number }
@@ -9,9 +13,6 @@ export type Token =
   | { kind: 'number'; value: number; text: string; pos: number }
   | { kind: '(' | ')' | '[' | ']' | '.' | 'end'; pos: number }
 
-// A word starts like an ATTRNAME, a URN or `$ref` and runs over the characters of
-// a full path (`urn:...:2.0:User:name.givenName`).
-const WORD = /[A-Za-z$][A-Za-z0-9_$:.\-]*/y
 // JSON number (RFC 8259 §6).
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 const PUNCT = new Set(['(', ')', '[', ']', '.'])

@@ -1,8 +1,8 @@
 // What a comparison may compare: shared by the SQL compiler (lists) and the in-memory
 // evaluator (PATCH value paths), so both accept and refuse exactly the same filters.
 import { invalidFilter } from '../errors'
-import { asBoolean, isDateTime } from '../schema/validate'
-import type { Attribute } from '../schema/types'
+import { asBoolean, isDateTime } from '../validate'
+import type { Attribute } from '../../schema/types'
 import type { CompareOp, Value } from './ast'
 
 /** The RFC 7644 §3.4.2.2 operators each attribute type supports (besides pr). */

@@ -3,7 +3,8 @@
 // loops, and every level of nesting (parens, not, brackets) is counted against
 // maxDepth before recursing, so hostile input fails fast instead of overflowing.
 import { ScimError, invalidFilter, invalidPath } from '../errors'
-import { COMPARE_OPS, type AttrPath, type CompareOp, type Filter, type Value } from './ast'
+import { ATTR_NAME, type AttrPath, splitAttrPath } from '../../schema/path'
+import { COMPARE_OPS, type CompareOp, type Filter, type Value } from './ast'
 import { lex, type Token } from './lex'
 
 export type ParseOptions = { maxLength?: number; maxDepth?: number }
@@ -213,22 +214,11 @@ class Parser {
   }
 }
 
-const ATTR_NAME = /^(?:[A-Za-z][A-Za-z0-9_\-]*|\$ref)$/
 
 /** Splits `[urn:...:]attr[.sub]` at the last ':' (URNs contain dots, e.g. `2.0`). */
 function toAttrPath(t: Extract<Token, { kind: 'word' }>): AttrPath {
-  const colon = t.text.lastIndexOf(':')
-  const uri = colon >= 0 ? t.text.slice(0, colon) : undefined
-  const rest = t.text.slice(colon + 1)
-  const [attr = '', sub, ...extra] = rest.split('.')
-  const bad = (why: string) => invalidFilter(`"${t.text}" at position ${t.pos} is not a valid attribute path: ${why}`)
-  if (uri !== undefined && !/^urn:/i.test(uri)) throw bad('only a urn: schema prefix may precede ":"')
-  if (!ATTR_NAME.test(attr)) throw bad(attr === '' ? 'missing attribute name' : `"${attr}" is not an attribute name`)
-  if (extra.length > 0) throw bad('at most one sub-attribute is allowed')
-  if (sub !== undefined && !ATTR_NAME.test(sub)) throw bad(sub === '' ? 'missing sub-attribute name' : `"${sub}" is not an attribute name`)
-  const path: AttrPath = { attr }
-  if (uri !== undefined) path.uri = uri
-  if (sub !== undefined) path.sub = sub
+  const path = splitAttrPath(t.text)
+  if ('error' in path) throw invalidFilter(`"${t.text}" at position ${t.pos} is not a valid attribute path: ${path.error}`)
   return path
 }
 

@@ -5,9 +5,10 @@
 import type postgres from 'postgres'
 import type { Sql } from '../../db/client'
 import { ScimError, invalidFilter } from '../errors'
-import { findAttribute, resolveAttribute } from '../schema'
-import type { Attribute, ResourceType } from '../schema/types'
-import { terms, type AttrPath, type CompareOp, type Filter, type Value } from './ast'
+import { findAttribute, foldsCase, resolveAttribute } from '../../schema'
+import type { Attribute, ResourceType } from '../../schema/types'
+import { terms, type CompareOp, type Filter, type Value } from './ast'
+import type { AttrPath } from '../../schema/path'
 import { operand } from './operand'
 import { parseAttrPath } from './parse'
 
@@ -33,10 +34,10 @@ export function filterToSql(sql: Sql, filter: Filter, rt: ResourceType): Fragmen
 }
 
 /**
- * The ORDER BY expression for `sortBy` (the caller adds asc/desc and a tie-breaker).
- * Only singular simple attributes with a column sort; others are 400 invalidValue.
+ * The attribute `sortBy` names, when it can be sorted on: a singular simple attribute
+ * with a column (the store turns it into its ORDER BY key). Others are 400 invalidValue.
  */
-export function sortToSql(sql: Sql, sortBy: string, rt: ResourceType): Fragment {
+export function sortAttribute(sortBy: string, rt: ResourceType): Attribute {
   const bad = (why: string) => new ScimError(400, 'invalidValue', `sortBy "${sortBy}" ${why}`)
   let path: AttrPath
   try {
@@ -50,8 +51,7 @@ export function sortToSql(sql: Sql, sortBy: string, rt: ResourceType): Fragment 
   if (r.attribute.multiValued || a.type === 'complex' || !a.column) {
     throw bad('is not sortable: only singular simple attributes can be sorted on')
   }
-  const col = a.name === 'id' ? sql`id::text` : sql`${sql(a.column)}`
-  return folds(a) ? sql`lower(${col})` : col
+  return a
 }
 
 class Compiler {
@@ -253,7 +253,7 @@ function compare(
     const lhs = asText ? sql`${target}::numeric` : target
     return relation(sql, op, lhs, sql`${v as number}::numeric`)
   }
-  const fold = folds(a)
+  const fold = foldsCase(a)
   const lhs = fold ? sql`lower(${target})` : target
   if (op === 'co' || op === 'sw' || op === 'ew') {
     const escaped = (v as string).replace(/[\\%_]/g, '\\$&')
@@ -279,10 +279,6 @@ function exists(sql: Sql, source: ElementSource, cond: Fragment): Fragment {
 }
 
 /** caseExact false text compares (and sorts) on lower() of both sides. */
-function folds(a: Attribute): boolean {
-  return (a.type === 'string' || a.type === 'reference') && !a.caseExact
-}
-
 function relation(sql: Sql, op: CompareOp, l: Fragment, r: Fragment): Fragment {
   switch (op) {
     case 'eq':

@@ -3,13 +3,13 @@
 // (context 'patchResult') before storing it.
 import { ScimError } from '../errors'
 import { getAttribute } from '../filter/eval'
-import type { ResourceType } from '../schema/types'
+import type { ResourceType } from '../../schema/types'
 import { type PatchState, applyOperation } from './apply'
-import { type MemberOp, MemberOpList } from './members'
+import type { MemberOp } from '../../groups/store'
+import { MemberOpList } from './members'
 import { type Operation, parsePatchRequest } from './request'
 import { type Json, isUnassigned, sameValue } from './values'
 
-export type { MemberOp } from './members'
 export { PATCH_OP_SCHEMA } from './request'
 
 export interface PatchResult {

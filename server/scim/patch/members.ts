@@ -1,7 +1,8 @@
 // Group membership as a list of operations on member ids rather than an edited
 // `members` array: memberships live in group_members and a group may have tens of
 // thousands of them, so the engine never needs them loaded. The store applies the
-// ops in order (see MemberOp).
+// ops in order (see MemberOp in server/groups/store.ts).
+import type { MemberOp } from '../../groups/store'
 import { invalidFilter, invalidPath, invalidValue, mutability } from '../errors'
 import type { Filter } from '../filter/ast'
 import { getAttribute, isRecord } from '../filter/eval'
@@ -9,14 +10,6 @@ import { terms } from '../filter/ast'
 import type { OpName } from './request'
 import type { AttributeTarget } from './target'
 import { asList } from './values'
-
-/**
- * - add: insert these member ids (already-members are no-ops)
- * - remove: delete these member ids (non-members are no-ops)
- * - replace: the members become exactly these ids
- * - removeAll: the group has no members
- */
-export type MemberOp = { kind: 'add' | 'remove' | 'replace'; values: string[] } | { kind: 'removeAll' }
 
 /** The membership change one PATCH operation on `members` asks for. */
 export function memberOp(op: OpName, t: AttributeTarget, value: unknown): MemberOp {

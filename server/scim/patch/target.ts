@@ -2,11 +2,12 @@
 // the resource type's schemas. Path syntax comes from the filter parser's
 // `parsePath`; everything that names no attribute is 400 invalidPath (RFC 7644 §3.12).
 import { invalidPath } from '../errors'
-import type { AttrPath, Filter } from '../filter/ast'
+import type { Filter } from '../filter/ast'
+import type { AttrPath } from '../../schema/path'
 import { checkFilter, elementLookup } from '../filter/eval'
 import { parsePath } from '../filter/parse'
-import { findAttribute, isExtension, resolveAttribute, schemaById, schemasOf } from '../schema'
-import type { Attribute, ResourceType, Schema } from '../schema/types'
+import { findAttribute, isExtension, resolveAttribute, schemaById, schemasOf } from '../../schema'
+import type { Attribute, ResourceType, Schema } from '../../schema/types'
 
 /** A whole schema: the resource itself (no path), or an extension by its URN. */
 export interface SchemaTarget {

@@ -1,9 +1,9 @@
 // JSON helpers for the PATCH engine: canonical attribute names, "unassigned"
 // (RFC 7643 §2.5: null, [] and absent are the same state) and loose equality.
 import { isRecord } from '../filter/eval'
-import { findAttribute } from '../schema'
-import type { Attribute } from '../schema/types'
-import { asBoolean } from '../schema/validate'
+import { findAttribute } from '../../schema'
+import type { Attribute } from '../../schema/types'
+import { asBoolean } from '../validate'
 
 export type Json = Record<string, unknown>
 

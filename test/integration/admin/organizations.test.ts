@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { connect } from '../../../server/db/client'
-import { hashToken } from '../../../server/scim/token'
+import { hashToken } from '../../../server/organizations/token'
 import { ADMIN_TOKEN, admin, call, holdLocks, testApp } from '../../support'
 
 let app: Awaited<ReturnType<typeof testApp>>['app']

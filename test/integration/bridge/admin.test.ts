@@ -1,7 +1,7 @@
 // The bridges admin API: validation, 404s, secrets at rest and never returned, PATCH
 // merging settings, run history paging, and what happens without SECRETS_KEY.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { openSettings } from '../../../server/bridges/store'
+import { openSettings } from '../../../bridge/store'
 import { parseSecretsKey } from '../../../bridge/secrets'
 import { FakeOkta } from '../../fixtures/fake-okta'
 import { admin, newOrg, testApp } from '../../support'

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { parseFilter } from '../../../server/scim/filter/parse'
 import { filterToSql } from '../../../server/scim/filter/to-sql'
-import { USER } from '../../../server/scim/schema'
+import { USER } from '../../../server/schema'
 import { migratedSql } from '../../support'
 import { ENTERPRISE, LIST_RESPONSE, USER_SCHEMA, expectError, scimApp, tenant, type Send } from './helpers'
 

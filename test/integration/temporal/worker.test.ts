@@ -28,7 +28,7 @@ test('a workflow runs on our Bun worker and returns its result', async () => {
 })
 
 test('our custom search attributes are registered and queryable', async () => {
-  expect(await ensureSearchAttributes(temporal.connection, 'default')).toEqual([])
+  expect(await ensureSearchAttributes(temporal.connection, 'default', SEARCH_ATTRIBUTE_NAMES)).toEqual([])
   const { customAttributes } = await temporal.connection.operatorService.listSearchAttributes({ namespace: 'default' })
   for (const name of SEARCH_ATTRIBUTE_NAMES) expect(Object.keys(customAttributes ?? {})).toContain(name)
 

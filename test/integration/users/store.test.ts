@@ -1,8 +1,8 @@
 // server/users/store.ts directly: the set-based functions the Bridge uses, and the
 // rules every writer shares (email derivation, versions, organization scope).
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { validateResource } from '../../../server/scim/schema/validate'
-import { USER } from '../../../server/scim/schema'
+import { validateResource } from '../../../server/scim/validate'
+import { USER } from '../../../server/schema'
 import * as Users from '../../../server/users/store'
 import { emailOf } from '../../../server/users/model'
 import { createOrg, migratedSql } from '../../support'

@@ -1,11 +1,13 @@
-// Which list queries take the point lookup (server/users/store.ts userNameLookup): only
+// Which list queries take the point lookup (server/scim/users.ts userNameLookup): only
 // those whose answer is one user or none, exactly as the general list path would give.
 import { describe, expect, test } from 'bun:test'
 import { parseFilter } from '../../../server/scim/filter/parse'
-import type { ListQuery } from '../../../server/scim/page'
-import { userNameLookup } from '../../../server/users/store'
+import { sortAttribute } from '../../../server/scim/filter/to-sql'
+import { userNameLookup } from '../../../server/scim/users'
+import { USER } from '../../../server/schema'
+import type { PageQuery } from '../../../server/store/page'
 
-const query = (filter: string, rest: Partial<ListQuery> = {}): ListQuery => ({ filter: parseFilter(filter), count: 100, startIndex: 1, ...rest })
+const query = (filter: string, rest: Partial<PageQuery> = {}) => ({ filter: parseFilter(filter), query: { count: 100, startIndex: 1, ...rest } })
 
 describe('userNameLookup', () => {
   test.each([
@@ -37,9 +39,9 @@ describe('userNameLookup', () => {
   test('paging and sorting other than the first page in the default order take the general path', () => {
     expect(userNameLookup(query('userName eq "x"', { count: 0 }))).toBeUndefined()
     expect(userNameLookup(query('userName eq "x"', { startIndex: 2 }))).toBeUndefined()
-    expect(userNameLookup(query('userName eq "x"', { sortBy: 'userName' }))).toBeUndefined()
+    expect(userNameLookup(query('userName eq "x"', { sortBy: sortAttribute('userName', USER) }))).toBeUndefined()
     expect(userNameLookup(query('userName eq "x"', { after: { key: null, id: crypto.randomUUID() } }))).toBeUndefined()
-    expect(userNameLookup({ count: 100, startIndex: 1 })).toBeUndefined()
+    expect(userNameLookup({ query: { count: 100, startIndex: 1 } })).toBeUndefined()
     expect(userNameLookup(query('userName eq "x"', { count: 1 }))).toBe('x')
   })
 })

@@ -3,7 +3,7 @@ import { ScimError } from '../../../../server/scim/errors'
 import type { Filter } from '../../../../server/scim/filter/ast'
 import { checkFilter, elementLookup, matches, resourceLookup } from '../../../../server/scim/filter/eval'
 import { parseFilter } from '../../../../server/scim/filter/parse'
-import { GROUP, USER, findAttribute, schemasOf } from '../../../../server/scim/schema'
+import { GROUP, USER, findAttribute, schemasOf } from '../../../../server/schema'
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
 

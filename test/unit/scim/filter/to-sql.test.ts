@@ -3,9 +3,10 @@ import postgres from 'postgres'
 import { CAMEL_COLUMNS } from '../../../../server/db/client'
 import { scimErrorOf } from '../helpers'
 import { parseFilter } from '../../../../server/scim/filter/parse'
-import { filterToSql, sortToSql } from '../../../../server/scim/filter/to-sql'
-import { GROUP, USER } from '../../../../server/scim/schema'
-import type { ResourceType } from '../../../../server/scim/schema/types'
+import { filterToSql, sortAttribute } from '../../../../server/scim/filter/to-sql'
+import { sortKey } from '../../../../server/store/page'
+import { GROUP, USER } from '../../../../server/schema'
+import type { ResourceType } from '../../../../server/schema/types'
 
 // No connection is made: fragments are only built and rendered.
 const sql = postgres({ transform: CAMEL_COLUMNS })
@@ -253,7 +254,7 @@ describe('filters the schema cannot answer are 400 invalidFilter', () => {
   })
 })
 
-describe('sortToSql', () => {
+describe('sortAttribute, and the key the page sorts by', () => {
   test.each([
     [USER, 'userName', 'lower("user_name")'],
     [USER, 'USERNAME', 'lower("user_name")'],
@@ -268,7 +269,7 @@ describe('sortToSql', () => {
     [USER, `${ENT}:manager.value`, '"manager_id"'],
     [GROUP, 'displayName', 'lower("display_name")'],
   ] as const)('%s %s', (rt, sortBy, text) => {
-    expect(render(sortToSql(sql, sortBy, rt))).toEqual({ text, params: [] })
+    expect(render(sortKey(sql, rt, sortAttribute(sortBy, rt)).key)).toEqual({ text, params: [] })
   })
 
   test.each([
@@ -283,7 +284,7 @@ describe('sortToSql', () => {
     [GROUP, 'members', 'sortBy "members" is not sortable: only singular simple attributes can be sorted on'],
     [GROUP, 'userName', 'sortBy "userName" names no attribute of Group'],
   ] as const)('%s %s is 400 invalidValue', (rt, sortBy, detail) => {
-    const e = failure(() => sortToSql(sql, sortBy, rt))
+    const e = failure(() => sortAttribute(sortBy, rt))
     expect(e.status).toBe(400)
     expect(e.scimType).toBe('invalidValue')
     expect(e.detail).toBe(detail)

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { applyPatch } from '../../../../server/scim/patch'
 import { checkImmutable } from '../../../../server/scim/patch/apply'
-import { attr, complex, str } from '../../../../server/scim/schema/attribute'
-import { USER } from '../../../../server/scim/schema'
+import { attr, complex, str } from '../../../../server/schema/attribute'
+import { USER } from '../../../../server/schema'
 import { CORE_USER, ENTERPRISE, expectScimError, patch } from './helpers'
 
 const user = {

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'bun:test'
-import { type MemberOp, applyPatch } from '../../../../server/scim/patch'
+import type { MemberOp } from '../../../../server/groups/store'
+import { applyPatch } from '../../../../server/scim/patch'
 import { pushMemberOp } from '../../../../server/scim/patch/members'
-import { GROUP, USER } from '../../../../server/scim/schema'
+import { GROUP, USER } from '../../../../server/schema'
 import { expectScimError, patch } from './helpers'
 
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group'

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { applyPatch } from '../../../../server/scim/patch'
 import { parsePatchRequest } from '../../../../server/scim/patch/request'
-import { USER } from '../../../../server/scim/schema'
+import { USER } from '../../../../server/schema'
 import { PATCH_OP, expectScimError, patch } from './helpers'
 
 const user = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], id: 'u1', userName: 'bjensen' }

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'bun:test'
 import { applyPatch } from '../../../../server/scim/patch'
 import { ValueSet, looseKey, sameValue } from '../../../../server/scim/patch/values'
-import { GROUP, USER } from '../../../../server/scim/schema'
+import { GROUP, USER } from '../../../../server/schema'
 import { CORE_USER, patch } from './helpers'
 
 const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group'

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { applyPatch } from '../../../../server/scim/patch'
-import { USER } from '../../../../server/scim/schema'
+import { USER } from '../../../../server/schema'
 import { CORE_USER, ENTERPRISE, patch } from './helpers'
 
 type Json = Record<string, unknown>

@@ -6,7 +6,7 @@ import {
   schemaResource,
   schemasList,
   serviceProviderConfig,
-} from '../../../../server/scim/schema/discovery'
+} from '../../../../server/scim/discovery'
 
 const BASE = 'https://scim.example.com/api/connect/v1/scim/2.0'
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { GROUP, USER } from '../../../../server/scim/schema'
-import { isAttributeWanted, project, splitAttributeList, type Projection } from '../../../../server/scim/schema/project'
+import { GROUP, USER } from '../../../../server/schema'
+import { isAttributeWanted, project, splitAttributeList, type Projection } from '../../../../server/scim/project'
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'

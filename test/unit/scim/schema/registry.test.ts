@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { GROUP, USER, resolveAttribute } from '../../../../server/scim/schema'
+import { GROUP, USER, resolveAttribute } from '../../../../server/schema'
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'

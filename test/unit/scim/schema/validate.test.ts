@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import type { ScimType } from '../../../../server/scim/errors'
 import { scimErrorOf } from '../helpers'
-import { GROUP, USER } from '../../../../server/scim/schema'
-import type { ResourceType } from '../../../../server/scim/schema/types'
-import { validateResource, type ValidateContext } from '../../../../server/scim/schema/validate'
+import { GROUP, USER } from '../../../../server/schema'
+import type { ResourceType } from '../../../../server/schema/types'
+import { validateResource, type ValidateContext } from '../../../../server/scim/validate'
 
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User'
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'

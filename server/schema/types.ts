@@ -49,3 +49,10 @@ export interface ResourceType {
   /** The SQL table the resource lives in. */
   table: 'users' | 'groups'
 }
+
+/** A resource, or any JSON object inside one. */
+export type ScimObject = Record<string, unknown>
+
+export function isObject(v: unknown): v is ScimObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}

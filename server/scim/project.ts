@@ -5,12 +5,12 @@
 // multi-valued attribute as Microsoft's validator sends them (`emails[type eq "work"]`,
 // `emails[type eq "work"].value`): `attributes=` keeps only the matching values,
 // `excludedAttributes=` drops them. Names that name nothing are ignored.
-import type { Filter } from '../filter/ast'
-import { checkFilter, elementLookup, matches, type AttrLookup } from '../filter/eval'
-import { parsePath } from '../filter/parse'
-import { findAttribute, isExtension, resolveAttribute, schemaById, schemasOf, typeMemo } from './index'
-import type { Attribute, ResourceType, Schema } from './types'
-import { isObject, type ScimObject } from './validate'
+import type { Filter } from './filter/ast'
+import { checkFilter, elementLookup, matches, type AttrLookup } from './filter/eval'
+import { parsePath } from './filter/parse'
+import { findAttribute, isExtension, resolveAttribute, schemaById, schemasOf, typeMemo } from '../schema'
+import type { Attribute, ResourceType, Schema } from '../schema/types'
+import { isObject, type ScimObject } from '../schema/types'
 
 export interface Projection {
   /** The raw query parameter (comma-separated) or the names already split. */

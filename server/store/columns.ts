@@ -5,9 +5,9 @@
 // Read-only attributes (id, meta, groups, members) are the stores' business.
 import postgres from 'postgres'
 import type { Tx } from '../db/client'
-import { isExtension, schemasOf } from './schema'
-import type { Attribute, ResourceType } from './schema/types'
-import { isObject, type ScimObject } from './schema/validate'
+import { isExtension, schemasOf } from '../schema'
+import type { Attribute, ResourceType } from '../schema/types'
+import { isObject, type ScimObject } from '../schema/types'
 
 export interface ColumnMapping {
   /** The SQL column, snake_case. */

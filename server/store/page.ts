@@ -1,5 +1,6 @@
 // One page of a filtered, sorted list of Users or Groups, and its total. Shared by both
-// stores; each passes the columns it selects.
+// stores; each passes the columns it selects. The condition comes compiled (the SCIM
+// filter, server/scim/filter/to-sql.ts): this module knows tables and indexes, not filters.
 //
 // Order is (sort key, id): `id` breaks ties so the order is total and stable across
 // pages. Without sortBy the key is created_at, served by the (organization_id,
@@ -12,18 +13,17 @@
 //   row before the page, so deep index pages cost an index-only skip; clients that
 //   page deep should use cursors.
 import type postgres from 'postgres'
-import type { Tx } from '../db/client'
-import type { Filter } from './filter/ast'
-import { filterToSql, sortToSql } from './filter/to-sql'
-import { resolveAttribute } from './schema'
-import type { ResourceType } from './schema/types'
+import type { Sql, Tx } from '../db/client'
+import { foldsCase } from '../schema'
+import type { Attribute, ResourceType } from '../schema/types'
 
 type Fragment = postgres.Fragment
 
-export interface ListQuery {
-  filter?: Filter
-  /** An attribute path; undefined sorts by creation. */
-  sortBy?: string
+export interface PageQuery {
+  /** A condition on the table's rows, built for the `sql` the page is read with. */
+  where?: (sql: Sql) => Fragment
+  /** A singular simple attribute with a column (server/scim/filter/to-sql.ts sortAttribute); undefined sorts by creation. */
+  sortBy?: Attribute
   descending?: boolean
   /** Page size; 0 returns only the total. */
   count: number
@@ -39,9 +39,9 @@ export interface Position {
   id: string
 }
 
-export interface PageRows<R> {
+export interface Page<R> {
   total: number
-  rows: R[]
+  items: R[]
   /** Rows remain after this page. */
   more: boolean
   /** The position of the last row, for the next cursor. */
@@ -56,12 +56,12 @@ export async function selectPage<R extends Record<string, unknown>>(
   sql: Tx,
   rt: ResourceType,
   orgId: string,
-  q: ListQuery,
+  q: PageQuery,
   columns: Fragment,
-): Promise<PageRows<R>> {
+): Promise<Page<R>> {
   const s = sql as postgres.Sql<{}>
   const table = sql(rt.table)
-  const where = q.filter ? s`and (${filterToSql(s, q.filter, rt)})` : s``
+  const where = q.where ? s`and (${q.where(s)})` : s``
   const { key, type, nullable } = sortKey(s, rt, q.sortBy)
   const dir = q.descending ? s`desc` : s`asc`
   const order = s`${key} ${dir}, id ${dir}`
@@ -106,12 +106,12 @@ async function countRows(sql: Tx, table: ResourceType['table'], orgId: string, w
 }
 
 /** One row more than asked was fetched to learn whether another page follows. */
-function pageOf<R extends Record<string, unknown>>(found: (R & { pageKey: string | null })[], count: number, total: number): PageRows<R> {
+function pageOf<R extends Record<string, unknown>>(found: (R & { pageKey: string | null })[], count: number, total: number): Page<R> {
   const page = found.slice(0, count)
   const lastRow = page.at(-1)
   return {
     total,
-    rows: page,
+    items: page,
     more: found.length > count,
     ...(lastRow ? { last: { key: lastRow.pageKey, id: lastRow.id as string } } : {}),
   }
@@ -130,11 +130,10 @@ const NOT_NULL: Record<ResourceType['table'], ReadonlySet<string>> = {
   groups: new Set(['id', 'display_name', 'version', 'created_at', 'updated_at']),
 }
 
-function sortKey(sql: postgres.Sql<{}>, rt: ResourceType, sortBy: string | undefined): { key: Fragment; type: KeyType; nullable: boolean } {
-  if (sortBy === undefined) return { key: sql`created_at`, type: 'timestamptz', nullable: false }
-  const key = sortToSql(sql, sortBy, rt) // 400 invalidValue for what cannot be sorted
-  const r = resolveAttribute(rt, sortBy)!
-  const a = r.subAttribute ?? r.attribute
+export function sortKey(sql: postgres.Sql<{}>, rt: ResourceType, a: Attribute | undefined): { key: Fragment; type: KeyType; nullable: boolean } {
+  if (a === undefined) return { key: sql`created_at`, type: 'timestamptz', nullable: false }
+  const column = a.name === 'id' ? sql`id::text` : sql`${sql(a.column!)}`
+  const key = foldsCase(a) ? sql`lower(${column})` : column
   const type: KeyType =
     a.type === 'dateTime' ? 'timestamptz' : a.type === 'boolean' ? 'boolean' : a.type === 'integer' || a.type === 'decimal' ? 'numeric' : 'text'
   return { key, type, nullable: !(a.column && NOT_NULL[rt.table].has(a.column)) }

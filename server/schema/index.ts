@@ -1,9 +1,8 @@
 // The schema registry: schemas by id, the two resource types, and attribute-path
 // resolution shared by filters, sorting, projection, validation and PATCH.
-import type { AttrPath } from '../filter/ast'
-import { parseAttrPath } from '../filter/parse'
 import { ENTERPRISE_SCHEMA, enterpriseSchema } from './enterprise'
 import { GROUP_SCHEMA, groupSchema } from './group'
+import { type AttrPath, attrPathOf } from './path'
 import type { Attribute, ResourceType, Schema } from './types'
 import { USER_SCHEMA, userSchema } from './user'
 
@@ -65,6 +64,11 @@ export function findAttribute(attributes: readonly Attribute[] | undefined, name
   return attributes?.find((a) => a.name.toLowerCase() === lower)
 }
 
+/** Compared case-insensitively (RFC 7643 §2.2 caseExact false): filters and sorting fold it with lower(). */
+export function foldsCase(a: Attribute): boolean {
+  return (a.type === 'string' || a.type === 'reference') && !a.caseExact
+}
+
 export interface ResolvedAttribute {
   schema: Schema
   attribute: Attribute
@@ -107,12 +111,8 @@ export function typeMemo<T>(max: number): (rt: ResourceType, key: string, make: 
 const resolved = typeMemo<ResolvedAttribute | undefined>(4096)
 
 function resolve(rt: ResourceType, path: string | AttrPath): ResolvedAttribute | undefined {
-  let p: AttrPath
-  try {
-    p = typeof path === 'string' ? parseAttrPath(path) : path
-  } catch {
-    return undefined
-  }
+  const p = typeof path === 'string' ? attrPathOf(path) : path
+  if (!p) return undefined
   const candidates = p.uri === undefined ? schemasOf(rt) : schemasOf(rt).filter((s) => s.id.toLowerCase() === p.uri!.toLowerCase())
   for (const schema of candidates) {
     const attribute = findAttribute(schema.attributes, p.attr)

@@ -1,12 +1,12 @@
 // Bridge rows: read them, and seal or open their provider settings (encrypted at rest,
 // the bridge id bound as associated data). Shared by the admin API and the sync activity.
 import * as v from 'valibot'
-import { decryptSecret, encryptSecret } from '../../bridge/secrets'
-import { providerSettings, type ProviderSettings } from '../../bridge/settings'
-import type { Provider } from '../../bridge/directory'
-import type { BridgeState, RetrySettings } from '../../bridge/messages'
-import type { Tx } from '../db/client'
-import { isUuid } from '../users/model'
+import { decryptSecret, encryptSecret } from './secrets'
+import { providerSettings, type ProviderSettings } from './settings'
+import type { Provider } from './directory'
+import type { BridgeState, RetrySettings } from './messages'
+import type { Tx } from '../server/db/client'
+import { isUuid } from '../server/uuid'
 
 export interface BridgeRow {
   id: string

@@ -4,10 +4,10 @@
 // sloppy in known ways (any-case keys, "True" strings, URN-prefixed flat keys,
 // extra attributes), so those are accepted; a known attribute of the wrong type
 // is not.
-import { isCalendarDate } from '../../dates'
-import { ScimError, invalidSyntax, invalidValue } from '../errors'
-import { findAttribute, isExtension, resolveAttribute, schemaById, schemasOf } from './index'
-import type { Attribute, ResourceType, Schema } from './types'
+import { isCalendarDate } from '../dates'
+import { ScimError, invalidSyntax, invalidValue } from './errors'
+import { findAttribute, isExtension, resolveAttribute, schemaById, schemasOf } from '../schema'
+import { type Attribute, type ResourceType, type Schema, isObject, type ScimObject } from '../schema/types'
 
 /**
  * `create` (POST), `replace` (PUT) and `patchResult` (the resource after PATCH ops were
@@ -24,8 +24,6 @@ export interface ValidateLimits {
   /** Most elements in a multi-valued attribute (default 100); Group `members` is unbounded. */
   maxItems?: number
 }
-
-export type ScimObject = Record<string, unknown>
 
 const DEFAULTS: Required<ValidateLimits> = { maxStringLength: 2048, maxBinaryLength: 16384, maxItems: 100 }
 
@@ -189,8 +187,4 @@ export function isDateTime(s: string): boolean {
   if (!DATE_TIME.test(s)) return false
   const [y, m, d] = s.slice(0, 10).split('-').map(Number)
   return isCalendarDate(y!, m!, d!) && !Number.isNaN(Date.parse(s.replace(' ', 'T')))
-}
-
-export function isObject(v: unknown): v is ScimObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

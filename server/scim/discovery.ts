@@ -1,8 +1,8 @@
 // Bodies of the discovery endpoints (RFC 7644 §4), generated from the schema data.
 // Pure: the routes pass the public base URL (PUBLIC_URL + SCIM base path).
-import { notFound } from '../errors'
-import { RESOURCE_TYPES, SCHEMAS, resourceTypeById, schemaById } from './index'
-import type { Attribute, ResourceType, Schema } from './types'
+import { notFound } from './errors'
+import { RESOURCE_TYPES, SCHEMAS, resourceTypeById, schemaById } from '../schema'
+import type { Attribute, ResourceType, Schema } from '../schema/types'
 
 const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
 const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema'
