@@ -1,9 +1,6 @@
 // The bridge's records, shared by the connectors (activities/), the planner and the users
-// store (server/users/batch.ts): which providers exist, what a directory user is, and
-// how a stored user and an update look to the planner.
-
-export const providers = ['scim', 'microsoft-entra', 'google-workspace', 'okta'] as const
-export type Provider = (typeof providers)[number]
+// store (server/users/batch.ts): what a directory user is, and how a stored user and an
+// update look to the planner.
 
 export interface DirectoryUser {
   /** The provider's immutable id (Graph object id, Google id, Okta id, SCIM id). */

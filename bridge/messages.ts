@@ -2,7 +2,7 @@
 // API: the input, the status it reports, and its messages (Updates answer with the
 // status after the action, so the admin API shows the workflow's real state).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow'
-import type { Provider } from './directory'
+import type { Provider } from './providers'
 
 export type BridgeState = 'pending' | 'syncing' | 'active' | 'failed' | 'disabled' | 'paused'
 

@@ -2,8 +2,7 @@
 // the bridge id bound as associated data). Shared by the admin API and the sync activity.
 import * as v from 'valibot'
 import { decryptSecret, encryptSecret } from './secrets'
-import { providerSettings, type ProviderSettings } from './settings'
-import type { Provider } from './directory'
+import { type Provider, providerSettings, type ProviderSettings } from './providers'
 import type { BridgeState, RetrySettings } from './messages'
 import type { Tx } from '../server/db/client'
 import { isUuid } from '../server/uuid'

@@ -1,7 +1,7 @@
 // Google Workspace Directory API: a service account with domain-wide delegation signs
 // a JWT (RS256, WebCrypto) exchanged for a token acting as adminEmail; users.list by pageToken.
 import { ConnectorError, Http, TokenCache, type HttpOptions } from './http'
-import type { GoogleWorkspaceSettings } from '../../bridge/settings'
+import type { GoogleWorkspaceSettings } from '../../bridge/providers'
 import type { DirectoryUser } from '../../bridge/directory'
 import { email, text, type Connector, type Page } from './types'
 

@@ -1,6 +1,7 @@
 // The one HTTP path of every connector: timeouts, Retry-After, token refresh, and
 // errors that name the provider, the status and what the operator should check.
-import type { DirectoryUser, Provider } from '../../bridge/directory'
+import type { DirectoryUser } from '../../bridge/directory'
+import type { Provider } from '../../bridge/providers'
 
 export class ConnectorError extends Error {
   override readonly name = 'ConnectorError'

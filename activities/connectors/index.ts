@@ -4,8 +4,7 @@ import type { HttpOptions } from './http'
 import { createMicrosoftEntraConnector } from './microsoft-entra'
 import { createOktaConnector } from './okta'
 import { createScimConnector } from './scim'
-import type { SettingsOf } from '../../bridge/settings'
-import type { Provider } from '../../bridge/directory'
+import type { Provider, SettingsOf } from '../../bridge/providers'
 import type { Connector } from './types'
 
 const factories: { [P in Provider]: (settings: SettingsOf<P>, options?: HttpOptions) => Connector } = {

@@ -1,7 +1,7 @@
 // Microsoft Entra ID through Microsoft Graph: client-credentials token, /v1.0/users
 // (members only, manager expanded), paged by @odata.nextLink.
 import { Http, TokenCache, sameOriginUrl, type HttpOptions } from './http'
-import type { MicrosoftEntraSettings } from '../../bridge/settings'
+import type { MicrosoftEntraSettings } from '../../bridge/providers'
 import type { DirectoryUser } from '../../bridge/directory'
 import { email, text, type Connector, type Page } from './types'
 

@@ -1,7 +1,7 @@
 // Okta users API with an API token (SSWS), paged by `Link: <...>; rel="next"`.
 // Okta lists every user except DEPROVISIONED ones, so those count as gone.
 import { Http, nextLink, sameOriginUrl, type HttpOptions } from './http'
-import type { OktaSettings } from '../../bridge/settings'
+import type { OktaSettings } from '../../bridge/providers'
 import type { DirectoryUser } from '../../bridge/directory'
 import { email, text, type Connector, type Page } from './types'
 

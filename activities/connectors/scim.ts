@@ -1,7 +1,7 @@
 // Any SCIM 2.0 server (RFC 7644 list): startIndex/count paging, or RFC 9865
 // cursors when the server offers `nextCursor`.
 import { Http, type HttpOptions } from './http'
-import type { ScimSettings } from '../../bridge/settings'
+import type { ScimSettings } from '../../bridge/providers'
 import type { DirectoryUser } from '../../bridge/directory'
 import { email, text, type Connector, type Page } from './types'
 

@@ -1,7 +1,8 @@
 // What every connector yields, whatever the provider: pages of directory users
 // (bridge/directory.ts) behind a cursor.
 
-import type { DirectoryUser, Provider } from '../../bridge/directory'
+import type { DirectoryUser } from '../../bridge/directory'
+import type { Provider } from '../../bridge/providers'
 
 export interface Page {
   users: DirectoryUser[]

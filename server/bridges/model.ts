@@ -1,5 +1,5 @@
 // The admin API's bridge bodies (README "Admin API"). Provider settings are validated
-// by the connectors' own schemas (bridge/settings.ts).
+// by the connectors' own schemas (bridge/providers.ts).
 import * as v from 'valibot'
 
 const MONTH_SECONDS = 31 * 24 * 60 * 60

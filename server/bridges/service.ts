@@ -3,7 +3,7 @@
 // the bridge after the action; a refused action (the Update's validator) is a 409.
 import { WorkflowNotFoundError } from '@temporalio/client'
 import type * as v from 'valibot'
-import { providerSettings } from '../../bridge/settings'
+import { providerSettings } from '../../bridge/providers'
 import { parseSecretsKey, SecretsError } from '../../bridge/secrets'
 import { bridgeWorkflowId, configureUpdate, enableUpdate, pauseUpdate, resumeUpdate, syncNowUpdate, type RetrySettings } from '../../bridge/messages'
 import { getOrganization } from '../organizations/store'

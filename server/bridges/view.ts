@@ -1,6 +1,6 @@
 // A bridge as the admin API shows it: the row, the retry settings in force, and the
 // provider settings without their secrets.
-import { publicSettings } from '../../bridge/settings'
+import { publicSettings } from '../../bridge/providers'
 import { parseSecretsKey } from '../../bridge/secrets'
 import { bridgeWorkflowId, type RetrySettings } from '../../bridge/messages'
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAXIMUM_INTERVAL_SECONDS } from '../../bridge/backoff'

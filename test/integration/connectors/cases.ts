@@ -1,5 +1,6 @@
 // Each connector wired to its fake IdP over loopback, for the suites that hold for all of them.
-import type { DirectoryUser, Provider } from '../../../bridge/directory'
+import type { DirectoryUser } from '../../../bridge/directory'
+import type { Provider } from '../../../bridge/providers'
 import { createConnector, type Connector, type HttpOptions } from '../../../activities/connectors'
 import { FakeGoogle } from '../../fixtures/fake-google'
 import { FakeGraph } from '../../fixtures/fake-graph'

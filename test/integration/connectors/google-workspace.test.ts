@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import * as v from 'valibot'
-import { googleWorkspaceSettings } from '../../../bridge/settings'
+import { googleWorkspaceSettings } from '../../../bridge/providers'
 import { createConnector } from '../../../activities/connectors'
 import { FakeGoogle, googleUser } from '../../fixtures/fake-google'
 import { drain, failure } from './cases'

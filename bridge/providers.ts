@@ -1,7 +1,9 @@
-// Provider settings: the contract of the admin API (README "Bridges" table).
+// The providers a bridge can read, in one table: each one's settings (the contract of
+// the admin API, README "Bridges" table) and which of them are secret. The connectors'
+// factories (activities/connectors) are typed against it, so a provider added here
+// does not compile until it has a connector.
 // Base URLs are configurable so tests point connectors at fakes on loopback.
 import * as v from 'valibot'
-import type { Provider } from './directory'
 
 const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1))
 
@@ -51,41 +53,40 @@ export const oktaSettings = v.object({
   apiToken: nonEmpty,
 })
 
-export const settingsSchemas = {
-  scim: scimSettings,
-  'microsoft-entra': microsoftEntraSettings,
-  'google-workspace': googleWorkspaceSettings,
-  okta: oktaSettings,
-} as const satisfies Record<Provider, v.GenericSchema>
+/** A provider's settings schema, and the fields of it encrypted at rest and never returned by the API. */
+function provider<S extends v.GenericSchema<unknown, Record<string, unknown>>, const K extends readonly (keyof v.InferOutput<S> & string)[]>(settings: S, secrets: K) {
+  return { settings, secrets }
+}
 
-export type ScimSettings = v.InferOutput<typeof scimSettings>
-export type MicrosoftEntraSettings = v.InferOutput<typeof microsoftEntraSettings>
-export type GoogleWorkspaceSettings = v.InferOutput<typeof googleWorkspaceSettings>
-export type OktaSettings = v.InferOutput<typeof oktaSettings>
-export type SettingsOf<P extends Provider> = v.InferOutput<(typeof settingsSchemas)[P]>
+export const PROVIDERS = {
+  scim: provider(scimSettings, ['token']),
+  'microsoft-entra': provider(microsoftEntraSettings, ['clientSecret']),
+  'google-workspace': provider(googleWorkspaceSettings, ['serviceAccountKey']),
+  okta: provider(oktaSettings, ['apiToken']),
+}
+
+export type Provider = keyof typeof PROVIDERS
+export const providers = Object.keys(PROVIDERS) as Provider[]
+
+export type SettingsOf<P extends Provider> = v.InferOutput<(typeof PROVIDERS)[P]['settings']>
+export type ScimSettings = SettingsOf<'scim'>
+export type MicrosoftEntraSettings = SettingsOf<'microsoft-entra'>
+export type GoogleWorkspaceSettings = SettingsOf<'google-workspace'>
+export type OktaSettings = SettingsOf<'okta'>
+
+export type ProviderSettings = { [P in Provider]: { provider: P; settings: SettingsOf<P> } }[Provider]
 
 /** `{provider, settings}` as one discriminated schema, for request bodies. */
-export const providerSettings = v.variant('provider', [
-  v.object({ provider: v.literal('scim'), settings: scimSettings }),
-  v.object({ provider: v.literal('microsoft-entra'), settings: microsoftEntraSettings }),
-  v.object({ provider: v.literal('google-workspace'), settings: googleWorkspaceSettings }),
-  v.object({ provider: v.literal('okta'), settings: oktaSettings }),
-])
-export type ProviderSettings = v.InferOutput<typeof providerSettings>
+export const providerSettings = v.variant(
+  'provider',
+  providers.map((p) => v.object({ provider: v.literal(p), settings: PROVIDERS[p].settings })),
+) as unknown as v.GenericSchema<unknown, ProviderSettings>
 
-/** Fields that are encrypted at rest and that the API must never return. */
-export const secretFields = {
-  scim: ['token'],
-  'microsoft-entra': ['clientSecret'],
-  'google-workspace': ['serviceAccountKey'],
-  okta: ['apiToken'],
-} as const satisfies { [P in Provider]: readonly (keyof SettingsOf<P>)[] }
-
-export type PublicSettings<P extends Provider> = Omit<SettingsOf<P>, (typeof secretFields)[P][number]>
+export type PublicSettings<P extends Provider> = Omit<SettingsOf<P>, (typeof PROVIDERS)[P]['secrets'][number]>
 
 /** The settings without their secrets: what the admin API may show. */
 export function publicSettings<P extends Provider>(provider: P, settings: SettingsOf<P>): PublicSettings<P> {
   const shown: Record<string, unknown> = { ...settings }
-  for (const field of secretFields[provider]) delete shown[field]
+  for (const field of PROVIDERS[provider].secrets) delete shown[field]
   return shown as PublicSettings<P>
 }

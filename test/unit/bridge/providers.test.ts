@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
 import * as v from 'valibot'
-import { providerSettings, publicSettings, secretFields, settingsSchemas } from '../../../bridge/settings'
+import { PROVIDERS, providerSettings, providers, publicSettings } from '../../../bridge/providers'
 
 const key = {
   client_email: 'sa@p.iam.gserviceaccount.com',
@@ -21,11 +21,11 @@ test.each([
   ['okta', { orgUrl: 'https://acme.okta.com', apiToken: '00abc' }, true],
   ['okta', { orgUrl: 'acme.okta.com', apiToken: '00abc' }, false],
 ] as const)('%s settings %j valid: %p', (provider, settings, valid) => {
-  expect(v.safeParse(settingsSchemas[provider], settings).success).toBe(valid)
+  expect(v.safeParse(PROVIDERS[provider].settings, settings).success).toBe(valid)
 })
 
 test('base URLs lose their trailing slash, so paths can be appended', () => {
-  expect(v.parse(settingsSchemas.scim, { baseUrl: 'https://idp.example.com/scim/v2/', token: 't' }).baseUrl).toBe(
+  expect(v.parse(PROVIDERS.scim.settings, { baseUrl: 'https://idp.example.com/scim/v2/', token: 't' }).baseUrl).toBe(
     'https://idp.example.com/scim/v2',
   )
 })
@@ -35,12 +35,13 @@ test('providerSettings picks the schema by provider', () => {
     v.safeParse(providerSettings, { provider: 'okta', settings: { orgUrl: 'https://a.okta.com', apiToken: 'x' } }).success,
   ).toBe(true)
   expect(v.safeParse(providerSettings, { provider: 'okta', settings: { baseUrl: 'https://a', token: 'x' } }).success).toBe(false)
+  expect(v.safeParse(providerSettings, { provider: 'ldap', settings: {} }).success).toBe(false)
 })
 
 test('publicSettings drops every secret field', () => {
-  const settings = v.parse(settingsSchemas['microsoft-entra'], { tenantId: 't', clientId: 'c', clientSecret: 's' })
+  const settings = v.parse(PROVIDERS['microsoft-entra'].settings, { tenantId: 't', clientId: 'c', clientSecret: 's' })
   expect(publicSettings('microsoft-entra', settings)).toEqual({ tenantId: 't', clientId: 'c' })
-  expect(secretFields).toEqual({
+  expect(Object.fromEntries(providers.map((p) => [p, PROVIDERS[p].secrets]))).toEqual({
     scim: ['token'],
     'microsoft-entra': ['clientSecret'],
     'google-workspace': ['serviceAccountKey'],
