@@ -6,7 +6,7 @@
 // DATABASE_URL / TEMPORAL_ADDRESS are used when set; otherwise local services are started.
 // BENCH_DATABASE names the (dropped and recreated) database, so concurrent runs keep apart.
 import { readFileSync } from 'node:fs'
-import { buildApp } from '../server/app'
+import { admin } from '../server/admin'
 import { loadConfig } from '../server/config'
 import { connect } from '../server/db/client'
 import { migrate } from '../server/db/migrate'
@@ -30,7 +30,7 @@ const config = loadConfig(env)
 const sql = connect(pg.url, 5)
 await migrate(sql)
 const temporal = await connectTemporal(config)
-const app = buildApp({ config, sql, temporal, log: createLog('error') })
+const app = admin({ config, sql, temporal, log: createLog('error') })
 const graph = new FakeGraph().populate(USERS)
 const worker = Bun.spawn(['bun', 'server/main.ts', 'worker'], { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'inherit' })
 

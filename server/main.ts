@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // Process entry: config -> db -> app -> listen, and the CLI subcommands.
-import type { Deps } from './deps'
+import type { Deps } from './app'
 import { AuditBuffer, startRetention } from './audit'
 import { loadConfig, type Config } from './config'
 import { exitOnUncaught, onCrash } from './crash'

@@ -1,8 +1,9 @@
 // Shared test wiring: one real Postgres (DATABASE_URL from `bun run test`), migrated
 // once per process, and the app built exactly as `serve` builds it.
 import { createOrganization } from '../server/organizations/store'
-import { buildApp } from '../server/app'
-import type { Deps } from '../server/deps'
+import { Client, Connection } from '@temporalio/client'
+import { buildApp, type Deps } from '../server/app'
+import { AuditBuffer } from '../server/audit'
 import { loadConfig } from '../server/config'
 import { connect, type Sql, type Tx } from '../server/db/client'
 import { migrate } from '../server/db/migrate'
@@ -32,12 +33,31 @@ export function testConfig(env: Record<string, string> = {}) {
   return loadConfig({ ADMIN_TOKEN, PUBLIC_URL: 'http://localhost', LOG_LEVEL: 'error', ...env })
 }
 
+/**
+ * The app as `serve` builds it. Without a `temporal`, one that cannot be reached (a
+ * lazy connection to a closed port): tests that need no workflows see what `serve`
+ * would answer while Temporal is down.
+ */
 export async function testApp(overrides: Partial<Deps> & { env?: Record<string, string> } = {}) {
   const sql = await migratedSql()
   const { env, ...rest } = overrides
-  const deps = { config: testConfig(env), sql, log: createLog('error'), ...rest } as Deps
+  const config = testConfig(env)
+  const log = createLog('error')
+  const deps: Deps = {
+    config,
+    sql,
+    log,
+    temporal: rest.temporal ?? unreachableTemporal(),
+    audit: rest.audit ?? new AuditBuffer(rest.sql ?? sql, log, { maxBodyBytes: config.AUDIT_MAX_BODY_BYTES }),
+    ...rest,
+  }
   const app = buildApp(deps)
   return { app, deps, sql }
+}
+
+export function unreachableTemporal(): Deps['temporal'] {
+  const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' })
+  return { client: new Client({ connection }), connection, close: () => connection.close() }
 }
 
 export type Reply = { status: number; headers: Headers; body: any }

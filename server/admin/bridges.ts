@@ -1,37 +1,42 @@
 // Admin API: bridges (README "Admin API"). Mounted inside the admin plugin (its auth and errors).
 import { Elysia } from 'elysia'
-import type { Deps } from '../deps'
 import * as Bridges from '../bridges/service'
-import { RunsQuery } from '../bridges/model'
-import { parseInput } from '../http'
-import { Uuid } from './model'
+import { CreateBridge, BridgePatch, RunsQuery } from '../bridges/model'
+import { BridgeParams, OrgParams } from './model'
 
-export function bridges(deps: Deps) {
+export function bridges(deps: Bridges.BridgeDeps) {
   const { sql } = deps
-  const action = (name: Bridges.BridgeAction) => ({ params }: { params: { id: string } }) =>
-    Bridges.actOnBridge(deps, parseInput(Uuid, params.id), name)
+  const action = (name: Bridges.BridgeAction) => ({ params }: { params: { id: string } }) => Bridges.actOnBridge(deps, params.id, name)
 
   return new Elysia({ name: 'admin-bridges' })
-    .post('/organizations/:orgId/bridges', async ({ params, body, set }) => {
-      const bridge = await Bridges.createBridge(deps, parseInput(Uuid, params.orgId), body)
-      set.status = 201
-      return bridge
+    .post(
+      '/organizations/:orgId/bridges',
+      async ({ params, body, set }) => {
+        const bridge = await Bridges.createBridge(deps, params.orgId, body)
+        set.status = 201
+        return bridge
+      },
+      { params: OrgParams, body: CreateBridge },
+    )
+    .get('/organizations/:orgId/bridges', async ({ params }) => ({ items: await Bridges.listOrganizationBridges(deps, params.orgId) }), {
+      params: OrgParams,
     })
-    .get('/organizations/:orgId/bridges', async ({ params }) => ({
-      items: await Bridges.listOrganizationBridges(deps, parseInput(Uuid, params.orgId)),
-    }))
-    .get('/bridges/:id', ({ params }) => Bridges.getBridge(deps, parseInput(Uuid, params.id)))
-    .patch('/bridges/:id', ({ params, body }) => Bridges.updateBridge(deps, parseInput(Uuid, params.id), body))
-    .delete('/bridges/:id', async ({ params, set }) => {
-      await Bridges.deleteBridge(deps, parseInput(Uuid, params.id))
-      set.status = 204
-    })
-    .post('/bridges/:id/pause', action('pause'))
-    .post('/bridges/:id/resume', action('resume'))
-    .post('/bridges/:id/enable', action('enable'))
-    .post('/bridges/:id/sync', action('sync'))
-    .get('/bridges/:id/runs', ({ params, query }) => {
-      const q = parseInput(RunsQuery, query)
-      return Bridges.listRuns(sql, parseInput(Uuid, params.id), q.limit, q.cursor)
+    .get('/bridges/:id', ({ params }) => Bridges.getBridge(deps, params.id), { params: BridgeParams })
+    .patch('/bridges/:id', ({ params, body }) => Bridges.updateBridge(deps, params.id, body), { params: BridgeParams, body: BridgePatch })
+    .delete(
+      '/bridges/:id',
+      async ({ params, set }) => {
+        await Bridges.deleteBridge(deps, params.id)
+        set.status = 204
+      },
+      { params: BridgeParams },
+    )
+    .post('/bridges/:id/pause', action('pause'), { params: BridgeParams })
+    .post('/bridges/:id/resume', action('resume'), { params: BridgeParams })
+    .post('/bridges/:id/enable', action('enable'), { params: BridgeParams })
+    .post('/bridges/:id/sync', action('sync'), { params: BridgeParams })
+    .get('/bridges/:id/runs', ({ params, query }) => Bridges.listRuns(sql, params.id, query.limit, query.cursor), {
+      params: BridgeParams,
+      query: RunsQuery,
     })
 }

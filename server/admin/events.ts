@@ -2,12 +2,11 @@
 // bearer auth and { error: { code, message } } rendering.
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
-import type { Deps } from '../deps'
 import { exportEventsCsv, listEvents, type StatusClass } from '../audit'
-import { parseInput } from '../http'
-import { Uuid } from './model'
-import { getOrganization } from '../organizations/store'
+import type { Sql } from '../db/client'
 import { isCalendarDate } from '../dates'
+import { getOrganization } from '../organizations/store'
+import { OrgParams } from './model'
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i
 
@@ -58,19 +57,20 @@ const CsvQuery = v.pipe(CsvFields, sinceBeforeUntil<v.InferOutput<typeof CsvFiel
 const DAY_MS = 24 * 60 * 60 * 1000
 const DEFAULT_EXPORT_DAYS = 30
 
-export function events(deps: Deps) {
-  const { sql } = deps
-  return new Elysia()
-    .get('/organizations/:orgId/scim-events', async ({ params, query }) => {
-      const orgId = parseInput(Uuid, params.orgId)
-      const q = parseInput(ListQuery, query)
-      const org = await getOrganization(sql, orgId)
-      return listEvents(sql, org.id, q)
-    })
-    .get('/organizations/:orgId/scim-events.csv', async ({ params, query }) => {
-      const orgId = parseInput(Uuid, params.orgId)
-      const q = parseInput(CsvQuery, query)
-      const org = await getOrganization(sql, orgId)
+export function events({ sql }: { sql: Sql }) {
+  return new Elysia({ name: 'admin-events' })
+    .get(
+      '/organizations/:orgId/scim-events',
+      async ({ params, query }) => {
+        const org = await getOrganization(sql, params.orgId)
+        return listEvents(sql, org.id, query)
+      },
+      { params: OrgParams, query: ListQuery },
+    )
+    .get(
+      '/organizations/:orgId/scim-events.csv',
+      async ({ params, query: q }) => {
+      const org = await getOrganization(sql, params.orgId)
       const until = q.until ?? new Date()
       const since = q.since ?? new Date(until.getTime() - DEFAULT_EXPORT_DAYS * DAY_MS)
       const body = exportEventsCsv(sql, org.id, { since, until })
@@ -78,5 +78,7 @@ export function events(deps: Deps) {
       return new Response(body, {
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' },
       })
-    })
+      },
+      { params: OrgParams, query: CsvQuery },
+    )
 }

@@ -1,49 +1,31 @@
 // The admin API: /api/admin/v1, bearer ADMIN_TOKEN, JSON errors { error: { code, message } }.
+// Inputs are checked by each route's schemas (admin/model.ts); errors are mapped in one
+// place (admin/errors.ts) for this plugin and the route groups it mounts.
 import { Elysia } from 'elysia'
-import * as v from 'valibot'
-import type { Deps } from '../deps'
-import { databaseTrouble, RETRY_AFTER_SECONDS } from '../db/client'
-import { ApiError, bearer, parseInput, safeEqual } from '../http'
-import { bridges } from './bridges'
-import { events } from './events'
-import { CreateOrganization, Uuid } from './model'
+import { RETRY_AFTER_SECONDS } from '../db/client'
+import { bearer, safeEqual } from '../http'
 import * as Orgs from '../organizations/store'
+import { bridges } from './bridges'
+import type { AdminDeps } from './deps'
+import { ADMIN_ERRORS, adminAnswer, ApiError } from './errors'
+import { events } from './events'
+import { CreateOrganization, OrganizationPage, OrgParams } from './model'
 
-const PageQuery = v.object({
-  limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be an integer'), v.transform(Number), v.minValue(1), v.maxValue(500)), '100'),
-  after: v.optional(Uuid),
-})
+export type { AdminDeps }
 
-export function admin(deps: Deps) {
+export const ADMIN_PREFIX = '/api/admin/v1'
+
+export function admin(deps: AdminDeps) {
   const { sql, config } = deps
   const scimEndpoint = `${config.PUBLIC_URL}/api/connect/v1/scim/2.0`
 
-  return new Elysia({ name: 'admin', prefix: '/api/admin/v1' })
+  return new Elysia({ name: 'admin', prefix: ADMIN_PREFIX })
+    .error(ADMIN_ERRORS)
     .onError(({ code, error, set }) => {
-      if (error instanceof ApiError) {
-        set.status = error.status
-        return { error: { code: error.code, message: error.message } }
-      }
-      if (code === 'PARSE') {
-        set.status = 400
-        return { error: { code: 'invalid_json', message: 'the request body is not valid JSON' } }
-      }
-      if (code === 'NOT_FOUND') {
-        set.status = 404
-        return { error: { code: 'not_found', message: 'no such admin route' } }
-      }
-      const trouble = databaseTrouble(error)
-      if (trouble) {
-        deps.log.warn(`admin: database ${trouble}`, { code: (error as { code?: unknown }).code, message: (error as Error).message })
-        set.status = 503
-        set.headers['retry-after'] = String(RETRY_AFTER_SECONDS)
-        return trouble === 'busy'
-          ? { error: { code: 'busy', message: 'the row is held by another writer (such as a directory sync) or the database is slow; retry shortly' } }
-          : { error: { code: 'database_unavailable', message: 'the database cannot be reached right now (restarting or failing over); retry shortly' } }
-      }
-      deps.log.error('admin: unexpected error', error)
-      set.status = 500
-      return { error: { code: 'internal', message: 'internal error; see the server log' } }
+      const answer = adminAnswer(code, error, deps.log)
+      set.status = answer.status
+      if (answer.retryAfter) set.headers['retry-after'] = String(RETRY_AFTER_SECONDS)
+      return { error: { code: answer.code, message: answer.message } }
     })
     .onBeforeHandle(({ request }) => {
       // No configured token means the admin API is closed, never open.
@@ -53,37 +35,59 @@ export function admin(deps: Deps) {
         throw new ApiError(401, 'unauthorized', 'send Authorization: Bearer <ADMIN_TOKEN>')
       }
     })
-    .post('/organizations', async ({ body, set }) => {
-      const input = parseInput(CreateOrganization, body)
-      set.status = 201
-      return Orgs.createOrganization(sql, input.name)
-    })
-    .get('/organizations', async ({ query }) => {
-      const q = parseInput(PageQuery, query)
-      const items = await Orgs.listOrganizations(sql, q.limit, q.after)
-      return { items, nextCursor: items.length === q.limit ? items.at(-1)!.id : null }
-    })
-    .get('/organizations/:orgId', ({ params }) => Orgs.getOrganization(sql, parseInput(Uuid, params.orgId)))
-    .post('/organizations/:orgId/scim-configuration', async ({ params, set }) => {
-      const org = await Orgs.getOrganization(sql, parseInput(Uuid, params.orgId))
-      const conf = await Orgs.createScimConfiguration(sql, org.id)
-      set.status = 201
-      return { id: conf.id, organizationId: org.id, endpointUrl: scimEndpoint, token: conf.token, createdAt: conf.createdAt }
-    })
-    .get('/organizations/:orgId/scim-configuration', async ({ params }) => {
-      const org = await Orgs.getOrganization(sql, parseInput(Uuid, params.orgId))
-      return { ...(await Orgs.getScimConfiguration(sql, org.id)), endpointUrl: scimEndpoint }
-    })
-    .post('/organizations/:orgId/scim-configuration/token', async ({ params, set }) => {
-      const org = await Orgs.getOrganization(sql, parseInput(Uuid, params.orgId))
-      set.status = 201
-      return Orgs.rotateScimToken(sql, org.id)
-    })
-    .delete('/organizations/:orgId/scim-configuration', async ({ params, set }) => {
-      const org = await Orgs.getOrganization(sql, parseInput(Uuid, params.orgId))
-      await Orgs.deleteScimConfiguration(sql, org.id)
-      set.status = 204
-    })
+    .post(
+      '/organizations',
+      async ({ body, set }) => {
+        set.status = 201
+        return Orgs.createOrganization(sql, body.name)
+      },
+      { body: CreateOrganization },
+    )
+    .get(
+      '/organizations',
+      async ({ query }) => {
+        const items = await Orgs.listOrganizations(sql, query.limit, query.after)
+        return { items, nextCursor: items.length === query.limit ? items.at(-1)!.id : null }
+      },
+      { query: OrganizationPage },
+    )
+    .get('/organizations/:orgId', ({ params }) => Orgs.getOrganization(sql, params.orgId), { params: OrgParams })
+    .post(
+      '/organizations/:orgId/scim-configuration',
+      async ({ params, set }) => {
+        const org = await Orgs.getOrganization(sql, params.orgId)
+        const conf = await Orgs.createScimConfiguration(sql, org.id)
+        set.status = 201
+        return { id: conf.id, organizationId: org.id, endpointUrl: scimEndpoint, token: conf.token, createdAt: conf.createdAt }
+      },
+      { params: OrgParams },
+    )
+    .get(
+      '/organizations/:orgId/scim-configuration',
+      async ({ params }) => {
+        const org = await Orgs.getOrganization(sql, params.orgId)
+        return { ...(await Orgs.getScimConfiguration(sql, org.id)), endpointUrl: scimEndpoint }
+      },
+      { params: OrgParams },
+    )
+    .post(
+      '/organizations/:orgId/scim-configuration/token',
+      async ({ params, set }) => {
+        const org = await Orgs.getOrganization(sql, params.orgId)
+        set.status = 201
+        return Orgs.rotateScimToken(sql, org.id)
+      },
+      { params: OrgParams },
+    )
+    .delete(
+      '/organizations/:orgId/scim-configuration',
+      async ({ params, set }) => {
+        const org = await Orgs.getOrganization(sql, params.orgId)
+        await Orgs.deleteScimConfiguration(sql, org.id)
+        set.status = 204
+      },
+      { params: OrgParams },
+    )
     .use(events(deps))
     .use(bridges(deps))
 }

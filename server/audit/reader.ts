@@ -1,7 +1,7 @@
 // Reads the audit log of one organization: newest first, keyset pagination over
 // (created_at, id) on the scim_events_recent index, and a streamed CSV export.
 import type { Tx } from '../db/client'
-import { ApiError } from '../http'
+import { InvalidInput } from '../errors'
 import type { Row } from './writer'
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
@@ -100,7 +100,7 @@ function decodeCursor(cursor: string): Position {
   } catch {
     // falls through to the 400 below
   }
-  throw new ApiError(400, 'invalid_request', 'cursor: not a cursor returned by this API (pass nextCursor unchanged)')
+  throw new InvalidInput('cursor: not a cursor returned by this API (pass nextCursor unchanged)')
 }
 
 const CSV_COLUMNS = [
@@ -124,8 +124,8 @@ function oneYearBefore(until: Date): Date {
  */
 export function exportEventsCsv(sql: Tx, orgId: string, range: { since: Date; until: Date }): ReadableStream<Uint8Array> {
   const { since, until } = range
-  if (since >= until) throw new ApiError(400, 'invalid_request', 'since: must be before until')
-  if (since < oneYearBefore(until)) throw new ApiError(400, 'invalid_request', 'since: an export covers at most one year; narrow the range')
+  if (since >= until) throw new InvalidInput('since: must be before until')
+  if (since < oneYearBefore(until)) throw new InvalidInput('since: an export covers at most one year; narrow the range')
   const encoder = new TextEncoder()
   let after: Position | undefined
   return new ReadableStream<Uint8Array>({

@@ -1,6 +1,7 @@
 // The admin API's bridge bodies (README "Admin API"). Provider settings are validated
-// by the connectors' own schemas (bridge/providers.ts).
+// by the providers' own schemas (bridge/providers.ts).
 import * as v from 'valibot'
+import { providerSettings } from '../../bridge/providers'
 
 const MONTH_SECONDS = 31 * 24 * 60 * 60
 
@@ -26,13 +27,17 @@ const Ratio = v.pipe(v.number('a number between 0 and 1'), v.minValue(0, 'at lea
 export const DEFAULT_INTERVAL_SECONDS = 3600
 
 /** The create body without `provider` and `settings` (those go through `providerSettings`). */
-export const BridgeOptions = v.object({
+const BridgeOptions = v.object({
   intervalSeconds: v.optional(seconds, DEFAULT_INTERVAL_SECONDS),
   excludedEmails: v.optional(ExcludedEmails, []),
   retry: v.optional(Retry, {}),
   maxDeactivationRatio: v.optional(Ratio, 0.2),
 })
 
+export const CreateBridge = v.intersect([BridgeOptions, providerSettings])
+export type CreateBridge = v.InferOutput<typeof CreateBridge>
+
+export type BridgePatch = v.InferOutput<typeof BridgePatch>
 export const BridgePatch = v.object({
   /** Merged over the stored settings: send only what changes (a new secret, a base URL). */
   settings: v.optional(v.record(v.string(), v.unknown())),

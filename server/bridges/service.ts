@@ -5,21 +5,19 @@ import { WorkflowNotFoundError } from '@temporalio/client'
 import type * as v from 'valibot'
 import { providerSettings } from '../../bridge/providers'
 import { parseSecretsKey, SecretsError } from '../../bridge/secrets'
+import { checked, NotFound, Unavailable } from '../errors'
 import { bridgeWorkflowId, configureUpdate, enableUpdate, pauseUpdate, resumeUpdate, syncNowUpdate, type RetrySettings } from '../../bridge/messages'
 import { getOrganization } from '../organizations/store'
-import type { Config } from '../config'
 import type { Sql, Tx } from '../db/client'
-import { ApiError, parseInput } from '../http'
-import { BridgeOptions, BridgePatch, Retry } from './model'
+import type { BridgePatch, CreateBridge, Retry } from './model'
 import { type BridgeRow, findBridge, listBridges, openSettings, sealSettings } from '../../bridge/store'
 import { type BridgeView, toView } from './view'
-import { type BridgeDeps, onWorkflow, retryWaitOf, scheduleOf, startBridgeWorkflow, temporalClient, unavailable } from './workflows'
+import { type BridgeConfig, type BridgeDeps, onWorkflow, retryWaitOf, scheduleOf, startBridgeWorkflow, unavailable } from './workflows'
 
 export type { BridgeDeps, BridgeView }
 
-export async function createBridge(deps: BridgeDeps, orgId: string, body: unknown): Promise<BridgeView> {
-  const options = parseInput(BridgeOptions, body)
-  const { provider, settings } = parseInput(providerSettings, body)
+export async function createBridge(deps: BridgeDeps, orgId: string, input: CreateBridge): Promise<BridgeView> {
+  const { provider, settings, ...options } = input
   const org = await getOrganization(deps.sql, orgId)
   const key = secretsKey(deps.config)
   const id = crypto.randomUUID()
@@ -29,11 +27,11 @@ export async function createBridge(deps: BridgeDeps, orgId: string, body: unknow
       ${JSON.stringify(withoutNulls(options.retry))}::text::jsonb, ${options.maxDeactivationRatio})
     returning *`
   try {
-    await startBridgeWorkflow(temporalClient(deps), deps.config.TEMPORAL_TASK_QUEUE, row!, org.name)
+    await startBridgeWorkflow(deps.temporal.client, deps.config.TEMPORAL_TASK_QUEUE, row!, org.name)
   } catch (e) {
     // No bridge without its workflow: the create fails whole.
     await deps.sql`delete from bridges where id = ${id}`
-    throw e instanceof ApiError ? e : unavailable(e)
+    throw e instanceof Unavailable ? e : unavailable(e)
   }
   return toView(row!, deps.config)
 }
@@ -62,8 +60,7 @@ async function asTemporalSees(deps: BridgeDeps, row: BridgeRow): Promise<BridgeR
 }
 
 /** Settings merge over the stored ones (a secret may be replaced, never read); the workflow gets the new schedule. */
-export async function updateBridge(deps: BridgeDeps, id: string, body: unknown): Promise<BridgeView> {
-  const patch = parseInput(BridgePatch, body)
+export async function updateBridge(deps: BridgeDeps, id: string, patch: BridgePatch): Promise<BridgeView> {
   const row = await mustFind(deps.sql, id)
   const sealed = patch.settings ? resealed(deps.config, row, patch.settings) : row.settingsEncrypted
   const retry = patch.retry ? withoutNulls({ ...row.retry, ...patch.retry }) : row.retry
@@ -100,9 +97,9 @@ export async function actOnBridge(deps: BridgeDeps, id: string, action: BridgeAc
 export async function deleteBridge(deps: BridgeDeps, id: string): Promise<void> {
   const row = await mustFind(deps.sql, id)
   try {
-    await temporalClient(deps).workflow.getHandle(bridgeWorkflowId(row.id)).terminate('bridge deleted through the admin API')
+    await deps.temporal.client.workflow.getHandle(bridgeWorkflowId(row.id)).terminate('bridge deleted through the admin API')
   } catch (e) {
-    if (!(e instanceof WorkflowNotFoundError)) throw e instanceof ApiError ? e : unavailable(e)
+    if (!(e instanceof WorkflowNotFoundError)) throw unavailable(e)
   }
   await deps.sql`delete from bridges where id = ${row.id}`
 }
@@ -120,7 +117,7 @@ export async function listRuns(sql: Sql, id: string, limit: number, cursor?: str
 }
 
 /** The stored settings with `changes` merged over them, validated and sealed again. */
-function resealed(config: Config, row: BridgeRow, changes: Record<string, unknown>): string {
+function resealed(config: BridgeConfig, row: BridgeRow, changes: Record<string, unknown>): string {
   const key = secretsKey(config)
   let stored: Record<string, unknown> = {}
   try {
@@ -128,21 +125,21 @@ function resealed(config: Config, row: BridgeRow, changes: Record<string, unknow
   } catch {
     // Unreadable stored settings (invalid since, or sealed with another key): the PATCH must bring them all.
   }
-  const { settings } = parseInput(providerSettings, { provider: row.provider, settings: { ...stored, ...changes } })
+  const { settings } = checked(providerSettings, { provider: row.provider, settings: { ...stored, ...changes } })
   return sealSettings(row.id, settings, key)
 }
 
 async function mustFind(sql: Tx, id: string): Promise<BridgeRow> {
   const row = await findBridge(sql, id)
-  if (!row) throw new ApiError(404, 'not_found', `bridge ${id} does not exist`)
+  if (!row) throw new NotFound(`bridge ${id} does not exist`)
   return row
 }
 
-function secretsKey(config: Config): Buffer {
+function secretsKey(config: BridgeConfig): Buffer {
   try {
     return parseSecretsKey(config.SECRETS_KEY)
   } catch (e) {
-    if (e instanceof SecretsError) throw new ApiError(503, 'secrets_key_missing', `cannot store bridge credentials: ${e.message}`)
+    if (e instanceof SecretsError) throw new Unavailable('secrets key', `cannot store bridge credentials: ${e.message}`)
     throw e
   }
 }

@@ -4,12 +4,12 @@ import { publicSettings } from '../../bridge/providers'
 import { parseSecretsKey } from '../../bridge/secrets'
 import { bridgeWorkflowId, type RetrySettings } from '../../bridge/messages'
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAXIMUM_INTERVAL_SECONDS } from '../../bridge/backoff'
-import type { Config } from '../config'
+import type { BridgeConfig } from './workflows'
 import { type BridgeRow, openSettings } from '../../bridge/store'
 
 export type BridgeView = ReturnType<typeof toView>
 
-export function toView(row: BridgeRow, config: Config) {
+export function toView(row: BridgeRow, config: BridgeConfig) {
   const workflowId = bridgeWorkflowId(row.id)
   return {
     id: row.id,
@@ -40,7 +40,7 @@ export function toView(row: BridgeRow, config: Config) {
 }
 
 /** The settings without their secrets; null when this server cannot open them (no or another SECRETS_KEY). */
-function shownSettings(row: BridgeRow, config: Config): Record<string, unknown> | null {
+function shownSettings(row: BridgeRow, config: BridgeConfig): Record<string, unknown> | null {
   try {
     const { provider, settings } = openSettings(row, parseSecretsKey(config.SECRETS_KEY))
     // Validated against `provider`'s schema; TypeScript cannot correlate the union's halves.

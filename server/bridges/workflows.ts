@@ -9,11 +9,12 @@ import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../..
 import { getOrganization } from '../organizations/store'
 import type { Config } from '../config'
 import type { Sql } from '../db/client'
-import { ApiError } from '../http'
+import { Conflict, Unavailable } from '../errors'
 import { firstLine, type Temporal } from '../temporal'
 import type { BridgeRow } from '../../bridge/store'
 
-export type BridgeDeps = { sql: Sql; config: Config; temporal?: Temporal }
+export type BridgeConfig = Pick<Config, 'SECRETS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>
+export type BridgeDeps = { sql: Sql; config: BridgeConfig; temporal: Temporal }
 
 /** Idempotent: a running workflow is kept (USE_EXISTING); a missing one starts from the row's state. */
 export async function startBridgeWorkflow(client: Client, taskQueue: string, row: BridgeRow, organizationName: string): Promise<void> {
@@ -53,7 +54,7 @@ export function scheduleOf(row: Pick<BridgeRow, 'intervalSeconds' | 'retry'>): S
 
 /** Runs `fn` on the bridge's workflow; a workflow gone (terminated by hand) is restarted from the row first. */
 export async function onWorkflow<T>(deps: BridgeDeps, row: BridgeRow, fn: (handle: WorkflowHandle<typeof bridgeWorkflow>) => Promise<T>): Promise<T> {
-  const client = temporalClient(deps)
+  const client = deps.temporal.client
   const handle = client.workflow.getHandle<typeof bridgeWorkflow>(bridgeWorkflowId(row.id))
   try {
     try {
@@ -65,18 +66,13 @@ export async function onWorkflow<T>(deps: BridgeDeps, row: BridgeRow, fn: (handl
       return await fn(handle)
     }
   } catch (e) {
-    if (e instanceof WorkflowUpdateFailedError) throw new ApiError(409, 'conflict', e.cause?.message ?? e.message)
-    throw e instanceof ApiError ? e : unavailable(e)
+    if (e instanceof WorkflowUpdateFailedError) throw new Conflict(e.cause?.message ?? e.message)
+    throw unavailable(e)
   }
 }
 
-export function temporalClient(deps: BridgeDeps): Client {
-  if (!deps.temporal) throw new ApiError(503, 'temporal_unavailable', 'this server has no Temporal connection: set TEMPORAL_ADDRESS')
-  return deps.temporal.client
-}
-
-export function unavailable(e: unknown): ApiError {
-  return new ApiError(503, 'temporal_unavailable', `Temporal did not answer: ${firstLine(e)}; check TEMPORAL_ADDRESS and that the server is running`)
+export function unavailable(e: unknown): Unavailable {
+  return new Unavailable('temporal', `Temporal did not answer: ${firstLine(e)}; check TEMPORAL_ADDRESS and that the server is running`)
 }
 
 /** Temporal's word on a sync whose last attempt failed and whose next one is not running yet. */
@@ -97,7 +93,6 @@ const DESCRIBE_TIMEOUT_MS = 2000
  * not waiting, and when Temporal cannot tell us now.
  */
 export async function retryWaitOf(deps: BridgeDeps, bridgeId: string): Promise<RetryWait | null> {
-  if (!deps.temporal) return null
   const describe = deps.temporal.client.workflow.getHandle(bridgeWorkflowId(bridgeId)).describe()
   const timeout = Bun.sleep(DESCRIBE_TIMEOUT_MS).then(() => null)
   const description = await Promise.race([describe, timeout]).catch(() => null)

@@ -1,6 +1,6 @@
 // Organizations and their SCIM configuration (one per organization).
 import type { Tx } from '../db/client'
-import { ApiError } from '../http'
+import { Conflict, NotFound } from '../errors'
 import { TOKEN_CHANNEL, hashToken, newToken, tokensChanged } from './token'
 
 export type Organization = { id: string; name: string; createdAt: Date }
@@ -17,10 +17,10 @@ export function listOrganizations(sql: Tx, limit: number, after?: string): Promi
     order by id limit ${limit}`
 }
 
-/** The organization or a 404: every org-scoped admin route starts here. */
+/** The organization, or NotFound: every org-scoped admin route starts here. */
 export async function getOrganization(sql: Tx, id: string): Promise<Organization> {
   const [org] = await sql<Organization[]>`select id, name, created_at from organizations where id = ${id}`
-  if (!org) throw new ApiError(404, 'not_found', `organization ${id} does not exist`)
+  if (!org) throw new NotFound(`organization ${id} does not exist`)
   return org
 }
 
@@ -37,7 +37,7 @@ export async function createScimConfiguration(sql: Tx, orgId: string): Promise<S
       returning id, organization_id, created_at, rotated_at
     )
     select c.id, c.organization_id, c.created_at, c.rotated_at from c, lateral (select pg_notify(${TOKEN_CHANNEL}, ${orgId}::text)) n`
-  if (!row) throw new ApiError(409, 'conflict', 'this organization already has a SCIM configuration: rotate its token or delete it first')
+  if (!row) throw new Conflict('this organization already has a SCIM configuration: rotate its token or delete it first')
   tokensChanged(sql, orgId)
   return { ...row, token }
 }
@@ -45,7 +45,7 @@ export async function createScimConfiguration(sql: Tx, orgId: string): Promise<S
 export async function getScimConfiguration(sql: Tx, orgId: string): Promise<ScimConfiguration> {
   const [row] = await sql<ScimConfiguration[]>`
     select id, organization_id, created_at, rotated_at from scim_configurations where organization_id = ${orgId}`
-  if (!row) throw new ApiError(404, 'not_found', 'this organization has no SCIM configuration: create one first')
+  if (!row) throw new NotFound('this organization has no SCIM configuration: create one first')
   return row
 }
 
@@ -58,7 +58,7 @@ export async function rotateScimToken(sql: Tx, orgId: string): Promise<{ token: 
       where organization_id = ${orgId} returning rotated_at
     )
     select c.rotated_at from c, lateral (select pg_notify(${TOKEN_CHANNEL}, ${orgId}::text)) n`
-  if (!row) throw new ApiError(404, 'not_found', 'this organization has no SCIM configuration: create one first')
+  if (!row) throw new NotFound('this organization has no SCIM configuration: create one first')
   tokensChanged(sql, orgId)
   return { token, rotatedAt: row.rotatedAt }
 }
@@ -67,6 +67,6 @@ export async function deleteScimConfiguration(sql: Tx, orgId: string): Promise<v
   const rows = await sql`
     with c as (delete from scim_configurations where organization_id = ${orgId} returning id)
     select c.id from c, lateral (select pg_notify(${TOKEN_CHANNEL}, ${orgId}::text)) n`
-  if (!rows.length) throw new ApiError(404, 'not_found', 'this organization has no SCIM configuration')
+  if (!rows.length) throw new NotFound('this organization has no SCIM configuration')
   tokensChanged(sql, orgId)
 }

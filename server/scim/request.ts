@@ -2,10 +2,11 @@
 // the handler, the error envelope, and the audit event. Every route under the SCIM
 // base goes through run(), so no path (errors, 404s, 405s included) can skip the
 // content type, the SCIM Error format or the audit log.
-import type { Deps } from '../deps'
 import { type AuditBuffer, type AuditEvent, insertEvents, JsonText } from '../audit'
 import { clientIp } from '../client-ip'
+import type { Config } from '../config'
 import type { Sql, Tx } from '../db/client'
+import type { Log } from '../log'
 import { type Tenant, authenticate } from './auth'
 import { checkContentLength, checkContentType, parseJson, RateLimiter, readText } from './limits'
 import { type Reply, bodyText, errorReply, toResponse } from './reply'
@@ -41,7 +42,16 @@ export interface Ctx {
   server: { requestIP(r: Request): { address: string } | null } | null
 }
 
-export type ScimDeps = Deps & { audit: AuditBuffer }
+/** What the SCIM plugin is built from. */
+export type ScimDeps = {
+  sql: Sql
+  config: Pick<
+    Config,
+    'PUBLIC_URL' | 'CURSOR_SECRET' | 'TRUSTED_PROXIES' | 'AUDIT_MAX_BODY_BYTES' | 'SCIM_MAX_BODY_BYTES' | 'SCIM_MAX_FILTER_LENGTH' | 'SCIM_RATE_LIMIT_PER_MINUTE'
+  >
+  log: Log
+  audit: AuditBuffer
+}
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH'])
 

@@ -19,11 +19,12 @@ test('/readyz is 200 when Postgres and Temporal answer', async () => {
 
 test('/readyz is 503 and names what is down', async () => {
   const dead = connect('postgres://nobody@127.0.0.1:1/none', 1)
-  const { app } = await testApp({ sql: dead })
+  const { app } = await testApp({ sql: dead }) // and a Temporal that cannot be reached
   const r = await call(app, 'GET', '/readyz')
   expect(r.status).toBe(503)
   expect(r.body.status).toBe('not ready')
   expect(r.body.checks.postgres).toStartWith('unreachable: ')
-  expect(r.body.checks.temporal).toBe('not configured: set TEMPORAL_ADDRESS')
+  expect(r.body.checks.temporal).toStartWith('unreachable: ')
+  expect(r.headers.get('retry-after')).toBe('5')
   await dead.end()
 })

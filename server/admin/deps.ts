@@ -1,0 +1,10 @@
+// What the admin API is built from: the pool, the config it reads, the log, and the
+// Temporal client its bridge actions use.
+import type { BridgeDeps } from '../bridges/service'
+import type { Config } from '../config'
+import type { Log } from '../log'
+
+export type AdminDeps = BridgeDeps & {
+  config: BridgeDeps['config'] & Pick<Config, 'PUBLIC_URL' | 'ADMIN_TOKEN'>
+  log: Log
+}
