@@ -18,7 +18,7 @@ export const enterpriseSchema: Schema = {
       'manager',
       [
         str('value', { caseExact: true, description: 'The id of the SCIM resource representing the user\'s manager.', column: 'manager_id' }),
-        ref('$ref', ['User'], { description: "The URI of the SCIM resource representing the user's manager." }),
+        ref('$ref', ['User'], { description: "The URI of the SCIM resource representing the user's manager.", resolvesTo: 'User' }),
         str('displayName', { mutability: 'readOnly', description: "The displayName of the user's manager." }),
       ],
       { description: "The user's manager." },

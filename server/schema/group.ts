@@ -15,11 +15,12 @@ export const groupSchema: Schema = {
       'members',
       [
         str('value', { mutability: 'immutable', caseExact: true, description: 'The id of the member resource.' }),
-        ref('$ref', ['User', 'Group'], { mutability: 'immutable', description: 'The URI of the member resource.' }),
+        // Members are users: a group cannot be a member here.
+        ref('$ref', ['User', 'Group'], { mutability: 'immutable', description: 'The URI of the member resource.', resolvesTo: 'User' }),
         str('display', { mutability: 'readOnly', description: 'The display name of the member.' }),
         str('type', { mutability: 'immutable', description: 'The type of the member.', canonicalValues: ['User', 'Group'] }),
       ],
-      { multiValued: true, description: 'A list of members of the group.' },
+      { multiValued: true, description: 'A list of members of the group.', unbounded: true },
     ),
   ],
 }

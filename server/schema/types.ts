@@ -30,6 +30,17 @@ export interface Attribute {
    * `value`s) exists, so `value eq` filters can find their rows through it.
    */
   indexedValues?: true
+  /**
+   * Server: this multi-valued attribute takes any number of values (Group members; the
+   * body-size limit bounds them). Others take at most MAX_VALUES (server/scim/validate.ts).
+   */
+  unbounded?: true
+  /**
+   * Server, on a `$ref` sub-attribute: the resource type its sibling `value` names here
+   * (referenceTypes says what SCIM allows; this says what this server stores), so the
+   * URL is built from `value`.
+   */
+  resolvesTo?: 'User' | 'Group'
 }
 
 export interface Schema {

@@ -37,7 +37,7 @@ const groups = complex(
   'groups',
   [
     str('value', { mutability: 'readOnly', caseExact: true, description: 'The id of the group.' }),
-    ref('$ref', ['User', 'Group'], { mutability: 'readOnly', description: 'The URI of the group.' }),
+    ref('$ref', ['User', 'Group'], { mutability: 'readOnly', description: 'The URI of the group.', resolvesTo: 'Group' }),
     str('display', { mutability: 'readOnly', description: 'The display name of the group.' }),
     str('type', { mutability: 'readOnly', description: 'How the membership was derived.', canonicalValues: ['direct', 'indirect'] }),
   ],

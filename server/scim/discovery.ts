@@ -107,10 +107,10 @@ function resourceTypeBody(r: ResourceType, baseUrl: string) {
   }
 }
 
-/** RFC 7643 §7 attribute definition; storage details (`column`, `indexedValues`) stay internal. */
-type AttributeDefinition = Omit<Attribute, 'column' | 'indexedValues' | 'subAttributes'> & { subAttributes?: AttributeDefinition[] }
+/** RFC 7643 §7 attribute definition; the server's own details (`column`, `indexedValues`, `unbounded`, `resolvesTo`) stay internal. */
+type AttributeDefinition = Omit<Attribute, 'column' | 'indexedValues' | 'unbounded' | 'resolvesTo' | 'subAttributes'> & { subAttributes?: AttributeDefinition[] }
 
 function describe(a: Attribute): AttributeDefinition {
-  const { column: _column, indexedValues: _indexed, subAttributes, ...rest } = a
+  const { column: _column, indexedValues: _indexed, unbounded: _unbounded, resolvesTo: _resolvesTo, subAttributes, ...rest } = a
   return subAttributes ? { ...rest, subAttributes: subAttributes.map(describe) } : rest
 }

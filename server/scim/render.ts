@@ -3,7 +3,7 @@
 // the attributes= / excludedAttributes= projection.
 import type { Stored } from '../store/columns'
 import { etag } from './reply'
-import { ENTERPRISE_SCHEMA, GROUP, USER } from '../schema'
+import { isExtension, resourceTypeById, schemasOf } from '../schema'
 import { type Projection, project } from './project'
 import type { ResourceType } from '../schema/types'
 import { isObject, type ScimObject } from '../schema/types'
@@ -13,14 +13,21 @@ export function locationOf(base: string, rt: ResourceType, id: string): string {
   return `${base}${rt.endpoint}/${id}`
 }
 
-/** Which references each resource type carries: where they sit, what they point at. */
-const REFERENCE_PATHS: Record<ResourceType['id'], { at: string; inside?: string; target: ResourceType }[]> = {
-  User: [
-    { at: 'groups', target: GROUP },
-    { at: 'manager', inside: ENTERPRISE_SCHEMA, target: USER },
-  ],
-  Group: [{ at: 'members', target: USER }],
+type Reference = { at: string; inside?: string; target: ResourceType }
+
+/** Where a resource type's references sit and what they point at: its attributes with a `$ref` that `resolvesTo` a type. */
+function referencesOf(rt: ResourceType): Reference[] {
+  const out: Reference[] = []
+  for (const schema of schemasOf(rt)) {
+    for (const a of schema.attributes) {
+      const target = a.subAttributes?.find((s) => s.name === '$ref')?.resolvesTo
+      if (target) out.push({ at: a.name, ...(isExtension(rt, schema) ? { inside: schema.id } : {}), target: resourceTypeById(target)! })
+    }
+  }
+  return out
 }
+
+const REFERENCES = new Map<ResourceType, Reference[]>()
 
 /**
  * The full resource: references resolved to URLs and `meta` added. The stored object is
@@ -29,7 +36,9 @@ const REFERENCE_PATHS: Record<ResourceType['id'], { at: string; inside?: string;
  */
 export function render(rt: ResourceType, s: Stored, base: string): ScimObject {
   const resource: ScimObject = { ...s.resource }
-  for (const ref of REFERENCE_PATHS[rt.id]) {
+  let references = REFERENCES.get(rt)
+  if (!references) REFERENCES.set(rt, (references = referencesOf(rt)))
+  for (const ref of references) {
     let owner = resource
     if (ref.inside) {
       const ext = resource[ref.inside]

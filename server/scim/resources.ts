@@ -13,9 +13,9 @@ import { type Reply, checkIfMatch, etag, etagMatches } from './reply'
 import { listResponse, locationOf, renderProjected } from './render'
 import type { ScimRequest } from './request'
 import { isAttributeWanted, type Projection } from './project'
-import type { ResourceType } from '../schema/types'
-import { validateResource } from './validate'
-import { type ScimObject } from '../schema/types'
+import { schemasOf } from '../schema'
+import type { ResourceType, ScimObject } from '../schema/types'
+import { MAX_VALUES, validateResource } from './validate'
 
 /** What the verbs need from a resource type's store. */
 export interface ResourceStore<Locked extends { stored: Stored }> {
@@ -37,8 +37,8 @@ export interface ResourceStore<Locked extends { stored: Stored }> {
    * for (Groups: a membership change would otherwise send back every member).
    */
   patchBody: 'always' | 'onRequest'
-  /** Largest array a body may hold, and most PATCH operations (see checkArrays). */
-  bodyLimits: { maxItems: number; maxOperations: number }
+  /** Most PATCH operations in one request (see checkArrays). */
+  maxOperations: number
   /** Who the request concerned, for the audit log. */
   subject(resource: ScimObject | undefined): { userId?: string | null; userName?: string | null }
 }
@@ -50,6 +50,8 @@ export interface ListEnv {
 
 export function resourceHandlers<Locked extends { stored: Stored }>(store: ResourceStore<Locked>, env: ListEnv) {
   const { rt } = store
+  // The largest array a body may hold: the schema's limit, unless an attribute is unbounded.
+  const maxItems = schemasOf(rt).some((s) => s.attributes.some((a) => a.unbounded)) ? Infinity : MAX_VALUES
 
   const projectionOf = (r: ScimRequest): Projection => {
     const p = paramsFromQuery(r.url.searchParams)
@@ -68,7 +70,7 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
   /** The body, with its arrays bounded before any pairwise work is done on them. */
   const body = async (r: ScimRequest) => {
     const value = await r.json()
-    checkArrays(value, store.bodyLimits.maxItems, store.bodyLimits.maxOperations)
+    checkArrays(value, maxItems, store.maxOperations)
     return value
   }
 

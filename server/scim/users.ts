@@ -22,8 +22,8 @@ export const userStore: ResourceStore<Users.LockedUser> = {
   putMemberOps: () => [],
   remove: Users.deleteUser,
   patchBody: 'always',
-  // The schema allows 100 values per multi-valued attribute; clients send one op per attribute.
-  bodyLimits: { maxItems: 100, maxOperations: 100 },
+  // Clients send one op per attribute.
+  maxOperations: 100,
   subject: (r) => ({
     userId: typeof r?.id === 'string' ? r.id : null,
     userName: typeof r?.userName === 'string' ? r.userName : null,

@@ -21,14 +21,14 @@ export interface ValidateLimits {
   maxStringLength?: number
   /** Longest binary (base64) value, e.g. a certificate (default 16384). */
   maxBinaryLength?: number
-  /** Most elements in a multi-valued attribute (default 100); Group `members` is unbounded. */
+  /** Most elements in a multi-valued attribute (default MAX_VALUES); `unbounded` attributes have no limit. */
   maxItems?: number
 }
 
-const DEFAULTS: Required<ValidateLimits> = { maxStringLength: 2048, maxBinaryLength: 16384, maxItems: 100 }
+/** Most values of a multi-valued attribute, unless the schema marks it `unbounded`. */
+export const MAX_VALUES = 100
 
-// A group can have any number of members; the body-size limit bounds the request.
-const UNBOUNDED = new Set(['members'])
+const DEFAULTS: Required<ValidateLimits> = { maxStringLength: 2048, maxBinaryLength: 16384, maxItems: MAX_VALUES }
 
 export function validateResource(
   rt: ResourceType,
@@ -105,7 +105,7 @@ function coerce(a: Attribute, value: unknown, label: string, lim: Required<Valid
   if (!a.multiValued) return single(a, value, label, lim)
 
   const items = Array.isArray(value) ? value : [value]
-  const max = UNBOUNDED.has(a.name) ? Infinity : lim.maxItems
+  const max = a.unbounded ? Infinity : lim.maxItems
   if (items.length > max) throw invalidValue(`"${label}" has ${items.length} values; at most ${max} are allowed`)
   const out = items.map((v, i) => (v === null ? undefined : single(a, v, `${label}[${i}]`, lim))).filter((v) => v !== undefined)
   const primaries = out.filter((v) => isObject(v) && v.primary === true).length

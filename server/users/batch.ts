@@ -1,51 +1,62 @@
 // Set-based user writes for the Bridge: one statement per batch, never a query per user,
 // and every change audited (source 'bridge') in the caller's transaction. The row mapping
 // is the store's (userColumns: the schema's columns and the email rule); this file only
-// says which columns a directory field owns, so an update touches nothing else (an
-// adopted user keeps the phone numbers SCIM gave it).
+// says where each directory field sits in a SCIM User, and the schema gives its column,
+// so an update touches nothing else (an adopted user keeps the phone numbers SCIM gave it).
 import type { DirectoryUser, StoredUser, UserUpdate } from '../../bridge/directory'
 import { type AuditEvent, insertEvents } from '../audit'
 import { toRow } from '../audit/writer'
 import type { Tx } from '../db/client'
-import { ENTERPRISE_SCHEMA } from '../schema'
+import { ENTERPRISE_SCHEMA, USER, resolveAttribute } from '../schema'
 import type { ScimObject } from '../schema/types'
 import { emailOf, userColumns } from './model'
 import { deactivateUsers as deactivateStored } from './store'
 
 type Field = keyof DirectoryUser
 
-/**
- * The columns each directory field writes. The manager is stored as the directory's id
- * (compared on the next sync) and resolved to our user id by `resolveManagers`.
- */
-const FIELD_COLUMNS: Record<Field, string[]> = {
-  externalId: ['external_id'],
-  userName: ['user_name'],
-  email: ['email', 'emails'],
-  givenName: ['name_given_name'],
-  familyName: ['name_family_name'],
-  displayName: ['display_name'],
-  active: ['active'],
-  title: ['title'],
-  department: ['department'],
-  employeeNumber: ['employee_number'],
-  managerExternalId: ['manager_external_id', 'manager_id'],
+/** Where the plain directory fields sit in a SCIM User. */
+const PATHS = {
+  externalId: 'externalId',
+  userName: 'userName',
+  givenName: 'name.givenName',
+  familyName: 'name.familyName',
+  displayName: 'displayName',
+  active: 'active',
+  title: 'title',
+  department: `${ENTERPRISE_SCHEMA}:department`,
+  employeeNumber: `${ENTERPRISE_SCHEMA}:employeeNumber`,
+} as const satisfies Partial<Record<Field, string>>
+
+const at = (path: string) => resolveAttribute(USER, path)!
+const columnAt = (path: string) => {
+  const r = at(path)
+  return (r.subAttribute ?? r.attribute).column!
 }
-const JSON_COLUMNS = new Set(['emails'])
+
+/**
+ * The columns each directory field writes. `email` is the store's email rule (the
+ * `email` column and one work address in `emails`). The manager is stored as the
+ * directory's id (compared on the next sync) and resolved to our user id by `resolveManagers`.
+ */
+const FIELD_COLUMNS = {
+  ...(Object.fromEntries(Object.entries(PATHS).map(([field, path]) => [field, [columnAt(path)]])) as Record<keyof typeof PATHS, string[]>),
+  email: ['email', columnAt('emails')],
+  managerExternalId: ['manager_external_id', columnAt(`${ENTERPRISE_SCHEMA}:manager.value`)],
+} satisfies Record<Field, string[]>
+const JSON_COLUMNS = new Set([columnAt('emails')])
 const UPDATABLE = [...new Set(Object.values(FIELD_COLUMNS).flat())]
 
 /** A directory user as a SCIM User: what the store's mapping reads. */
 function toResource(user: Partial<DirectoryUser>): ScimObject {
-  return {
-    externalId: user.externalId,
-    userName: user.userName,
-    displayName: user.displayName,
-    title: user.title,
-    active: user.active,
-    name: { givenName: user.givenName, familyName: user.familyName },
-    emails: user.email ? [{ value: user.email, type: 'work', primary: true }] : [],
-    [ENTERPRISE_SCHEMA]: { employeeNumber: user.employeeNumber, department: user.department },
+  const out: ScimObject = { emails: user.email ? [{ value: user.email, type: 'work', primary: true }] : [] }
+  for (const [field, path] of Object.entries(PATHS) as [keyof typeof PATHS, string][]) {
+    const { schema, attribute, subAttribute } = at(path)
+    let holder = out
+    if (schema.id !== USER.schema) holder = (out[schema.id] as ScimObject | undefined) ?? (out[schema.id] = {})
+    if (!subAttribute) holder[attribute.name] = user[field]
+    else ((holder[attribute.name] as ScimObject | undefined) ?? (holder[attribute.name] = {}))[subAttribute.name] = user[field]
   }
+  return out
 }
 
 /** The column values of a directory user (manager_id is left for resolveManagers). */
@@ -66,9 +77,14 @@ export function withStoreEmail(user: DirectoryUser): DirectoryUser {
   return { ...user, email: emailOf(toResource(user)) }
 }
 
-const STORED = (sql: Tx) => sql`
-  id, external_id, user_name, email, name_given_name as given_name, name_family_name as family_name, display_name,
-  active, title, department, employee_number, manager_external_id, source, bridge_id`
+/** StoredUser's select list: each field's (first) column under the field's name. */
+const STORED_TEXT = [
+  'id',
+  ...Object.entries(FIELD_COLUMNS).map(([field, [column]]) => `${column} as ${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`),
+  'source',
+  'bridge_id',
+].join(', ')
+const STORED = (sql: Tx) => sql.unsafe(STORED_TEXT)
 
 /** The users `planPage` may match (see plan.ts `matchKeys`): by this bridge's externalIds, then by userName or email. */
 export function loadStoredForMatch(
