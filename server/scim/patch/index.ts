@@ -1,5 +1,5 @@
 // The SCIM PATCH engine (RFC 7644 §3.5.2): pure, atomic, and tolerant of the
-// shapes real clients send (Entra, Okta, OneLogin: see test/integration/scim/). The caller validates the result
+// shapes real clients send (Entra, Okta, OneLogin: see test/integration/server/scim/). The caller validates the result
 // (context 'patchResult') before storing it.
 import { ScimError } from '../errors'
 import { getAttribute } from '../filter/eval'

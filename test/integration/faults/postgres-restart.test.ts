@@ -4,14 +4,12 @@
 // away, then ready; writes succeed again within seconds; every acknowledged write is there
 // once, with its audit event; the sync attempt fails cleanly and the bridge converges.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { join } from 'node:path'
 import postgres from 'postgres'
-import { freePort } from '../../../dev/services'
+import { ROOT, freePort } from '../../../dev/services'
 import { FakeGraph } from '../../fixtures/fake-graph'
 import { privateCluster, type PrivateCluster } from '../../fixtures/postgres-cluster'
-import { eventually, SECRETS_KEY } from '../bridge/harness'
+import { eventually, SECRETS_KEY } from '../workflows/bridge/harness'
 
-const ROOT = join(import.meta.dir, '../../..')
 const ADMIN_TOKEN = 'fault-admin-token-0123456789'
 const CLIENTS = 8
 const USERS = 2000

@@ -3,9 +3,9 @@ import { expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ROOT } from '../../../dev/services'
 import { connect } from '../../../server/db/client'
 
-const ROOT = join(import.meta.dir, '../../..')
 
 test('dist/scim-bridge migrates a fresh database and serves /readyz', async () => {
   const build = Bun.spawnSync(['bun', 'run', 'build'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })

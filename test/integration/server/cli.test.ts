@@ -1,9 +1,10 @@
 // The CLI's bad-input contract: one clear line and a non-zero exit, never a stack trace.
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
+import { ROOT } from '../../../dev/services'
 import { migratedSql } from '../../support'
 
-const MAIN = join(import.meta.dir, '../../../server/main.ts')
+const MAIN = join(ROOT, 'server/main.ts')
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ADMIN_TOKEN'].includes(k)))

@@ -1,9 +1,8 @@
 // An error nobody catches ends the process: one JSON line with the stack, the buffered
 // last words flushed, exit status 1 (for the supervisor to restart it).
 import { expect, test } from 'bun:test'
-import { join } from 'node:path'
+import { ROOT } from '../../../dev/services'
 
-const ROOT = join(import.meta.dir, '../../..')
 
 async function run(trigger: string) {
   const script = `

@@ -1,0 +1,125 @@
+// The bridges admin API: validation, 404s, secrets at rest and never returned, PATCH
+// merging settings, run history paging, and what happens without SECRETS_KEY.
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { openSettings } from '../../../../bridge/store'
+import { parseSecretsKey } from '../../../../bridge/secrets'
+import { FakeOkta } from '../../../fixtures/fake-okta'
+import { admin, newOrg, testApp } from '../../../support'
+import { createBridge, eventually, harness, runsOf, SECRETS_KEY, untilState, type Harness } from '../../workflows/bridge/harness'
+
+let h: Harness
+const okta = new FakeOkta().populate(3)
+
+beforeAll(async () => {
+  h = await harness('admin')
+})
+
+afterAll(async () => {
+  await h?.stop()
+  okta.stop()
+})
+
+test.each([
+  [{ provider: 'ldap', settings: {} }, /^provider: /],
+  [{ provider: 'okta', settings: { orgUrl: 'not a url', apiToken: 'x' } }, /^settings\.orgUrl: /],
+  [{ provider: 'okta', settings: { orgUrl: 'https://x.okta.com' } }, /^settings\.apiToken: /],
+  [{ provider: 'okta', settings: { orgUrl: 'https://x.okta.com', apiToken: 'x' }, intervalSeconds: 0 }, /^intervalSeconds: at least 1 second/],
+  [{ provider: 'okta', settings: { orgUrl: 'https://x.okta.com', apiToken: 'x' }, retry: { maxConsecutiveFailures: 0 } }, /^retry\.maxConsecutiveFailures: /],
+  [{ provider: 'okta', settings: { orgUrl: 'https://x.okta.com', apiToken: 'x' }, retry: { backoff: 3 } }, /^retry\.backoff: /],
+  [{ provider: 'okta', settings: { orgUrl: 'https://x.okta.com', apiToken: 'x' }, maxDeactivationRatio: 2 }, /^maxDeactivationRatio: /],
+  [{ provider: 'okta', settings: { orgUrl: 'https://x.okta.com', apiToken: 'x' }, excludedEmails: 'a@b.c' }, /^excludedEmails: /],
+])('a bad create body is a 400 naming the field: %j', async (body, message) => {
+  const { orgId } = await newOrg(h.app)
+  const res = await h.api('POST', `/organizations/${orgId}/bridges`, body)
+  expect(res.status).toBe(400)
+  expect(res.body.error.code).toBe('invalid_request')
+  expect(res.body.error.message).toMatch(message)
+})
+
+test('unknown or malformed ids are 404 / 400; another org is 404', async () => {
+  const missing = crypto.randomUUID()
+  for (const [method, path] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['POST', '/sync'], ['POST', '/pause'], ['GET', '/runs']] as const) {
+    const res = await h.api(method, `/bridges/${missing}${path}`, method === 'PATCH' ? {} : undefined)
+    expect([method, path, res.status]).toEqual([method, path, 404])
+  }
+  expect((await h.api('GET', '/bridges/nope')).status).toBe(400)
+  expect((await h.api('POST', `/organizations/${missing}/bridges`, { provider: 'okta', settings: okta.settings() })).status).toBe(404)
+  expect((await h.api('GET', `/organizations/${missing}/bridges`)).status).toBe(404)
+})
+
+test('settings are encrypted at rest and their secrets never returned; PATCH merges and may replace a secret', async () => {
+  const { orgId, bridge } = await createBridge(h, { provider: 'okta', settings: okta.settings(), intervalSeconds: 900 })
+  expect(bridge.settings).toEqual({ orgUrl: okta.url })
+  const [row] = await h.sql<{ settingsEncrypted: string }[]>`select settings_encrypted from bridges where id = ${bridge.id}`
+  expect(row!.settingsEncrypted).toStartWith('v1:')
+  expect(row!.settingsEncrypted).not.toContain(okta.apiToken)
+
+  const listed = await h.api('GET', `/organizations/${orgId}/bridges`)
+  expect(listed.body.items.map((b: { id: string }) => b.id)).toEqual([bridge.id])
+  expect(JSON.stringify(listed.body)).not.toContain(okta.apiToken)
+  await untilState(h, bridge.id, 'active')
+
+  const patched = await h.api('PATCH', `/bridges/${bridge.id}`, { settings: { apiToken: 'rotated-token' }, retry: { maxConsecutiveFailures: 3 } })
+  expect(patched.status).toBe(200)
+  expect(patched.body.settings).toEqual({ orgUrl: okta.url })
+  expect(patched.body.retry).toEqual({ initialIntervalSeconds: 900, maximumIntervalSeconds: 86400, maxConsecutiveFailures: 3 })
+  expect(JSON.stringify(patched.body)).not.toContain('rotated-token')
+  const [after] = await h.sql<{ id: string; provider: 'okta'; settingsEncrypted: string }[]>`select id, provider, settings_encrypted from bridges where id = ${bridge.id}`
+  expect(openSettings(after!, parseSecretsKey(SECRETS_KEY)).settings).toEqual({ orgUrl: okta.url, apiToken: 'rotated-token' })
+
+  const bad = await h.api('PATCH', `/bridges/${bridge.id}`, { settings: { orgUrl: 'ftp://x' } })
+  expect(bad.status).toBe(400)
+  expect(bad.body.error.message).toStartWith('settings.orgUrl: ')
+  // A null resets a retry setting to its default.
+  expect((await h.api('PATCH', `/bridges/${bridge.id}`, { retry: { maxConsecutiveFailures: null } })).body.retry.maxConsecutiveFailures).toBe(10)
+})
+
+test('run history: newest first, paged by cursor', async () => {
+  const { bridge } = await createBridge(h, { provider: 'okta', settings: okta.settings() })
+  await untilState(h, bridge.id, 'active')
+  for (let i = 0; i < 2; i++) {
+    const before = (await runsOf(h, bridge.id)).length
+    expect((await h.api('POST', `/bridges/${bridge.id}/sync`)).status).toBe(200)
+    await eventually(() => runsOf(h, bridge.id), (runs) => runs.length > before && runs[0]!.outcome === 'succeeded', 'the run')
+  }
+  const all = await runsOf(h, bridge.id)
+  expect(all).toHaveLength(3)
+  expect(all.map((r) => r.startedAt)).toEqual([...all.map((r) => r.startedAt)].sort().reverse())
+  const first = await h.api('GET', `/bridges/${bridge.id}/runs?limit=2`)
+  expect(first.body.items.map((r: { id: string }) => r.id)).toEqual(all.slice(0, 2).map((r) => r.id))
+  const second = await h.api('GET', `/bridges/${bridge.id}/runs?limit=2&cursor=${first.body.nextCursor}`)
+  expect(second.body).toEqual({ items: [all[2]], nextCursor: null })
+  expect(all[2]).toMatchObject({ outcome: 'succeeded', created: 3, conflicts: 0, conflictSamples: [] })
+})
+
+test('without SECRETS_KEY a bridge cannot be created: a clear 503, nothing stored', async () => {
+  const { app } = await testApp({ env: { TEMPORAL_TASK_QUEUE: h.env.TEMPORAL_TASK_QUEUE! }, temporal: h.temporal })
+  const { orgId } = await newOrg(app)
+  const res = await admin(app)('POST', `/organizations/${orgId}/bridges`, { provider: 'okta', settings: okta.settings() })
+  expect(res.status).toBe(503)
+  expect(res.body.error).toEqual({ code: 'secrets_key_missing', message: expect.stringContaining('SECRETS_KEY is not set') })
+  expect(await h.sql`select id from bridges where organization_id = ${orgId}`).toHaveLength(0)
+})
+
+test('a workflow terminated by hand is restarted from the row by the next admin action', async () => {
+  const { bridge } = await createBridge(h, { provider: 'okta', settings: okta.settings() })
+  await untilState(h, bridge.id, 'active')
+  const handle = h.temporal.client.workflow.getHandle(`bridge-${bridge.id}`)
+  await handle.terminate('an operator in the Temporal UI')
+  const res = await h.api('POST', `/bridges/${bridge.id}/sync`)
+  expect(res.status).toBe(200)
+  expect(res.body.state).toBe('syncing')
+  expect((await handle.describe()).status.name).toBe('RUNNING')
+  expect(await untilState(h, bridge.id, 'active')).toMatchObject({ consecutiveFailures: 0 })
+})
+
+test('on worker start, a bridge without a running workflow gets one', async () => {
+  const { bridge } = await createBridge(h, { provider: 'okta', settings: okta.settings() })
+  await untilState(h, bridge.id, 'active')
+  const handle = h.temporal.client.workflow.getHandle(`bridge-${bridge.id}`)
+  await handle.terminate('an operator in the Temporal UI')
+  await h.stopWorker()
+  await h.startWorker()
+  expect((await handle.describe()).status.name).toBe('RUNNING')
+  expect(await handle.query('state')).toMatchObject({ state: 'active', consecutiveFailures: 0 })
+})

@@ -1,0 +1,47 @@
+// server/users/store.ts directly: the set-based functions the Bridge uses, and the
+// rules every writer shares (email derivation, versions, organization scope).
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { validateResource } from '../../../../server/scim/validate'
+import { USER } from '../../../../server/schema'
+import * as Users from '../../../../server/users/store'
+import { emailOf } from '../../../../server/users/model'
+import { createOrg, migratedSql } from '../../../support'
+
+let sql: Awaited<ReturnType<typeof migratedSql>>
+let orgId: string
+let otherOrg: string
+const bridgeId = crypto.randomUUID()
+const bridge = { source: 'bridge' as const, bridgeId }
+
+beforeAll(async () => {
+  sql = await migratedSql()
+  const orgs = [{ id: await createOrg(sql, 'store-a') }, { id: await createOrg(sql, 'store-b') }]
+  orgId = orgs[0]!.id
+  otherOrg = orgs[1]!.id
+})
+
+const user = (userName: string, extra: Record<string, unknown> = {}) =>
+  validateResource(USER, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, ...extra }, 'create')
+
+describe('emailOf', () => {
+  test.each([
+    [{ userName: 'u', emails: [{ value: 'B@x.io' }, { value: 'P@X.io', primary: true }] }, 'p@x.io'],
+    [{ userName: 'u', emails: [{ value: 'First@x.io' }, { value: 'second@x.io' }] }, 'first@x.io'],
+    [{ userName: 'Name@Example.com' }, 'name@example.com'],
+    [{ userName: 'plain' }, null],
+    [{ userName: 'u', emails: [{ type: 'work' }] }, null],
+  ])('%j -> %p', (resource, email) => expect(emailOf(resource)).toBe(email))
+})
+
+describe('set-based writes', () => {
+  test('deactivateUsers flips active ones only, in one statement, within the organization', async () => {
+    const ids: string[] = []
+    for (const i of [1, 2, 3]) ids.push((await Users.createUser(sql, orgId, user(`deact-${i}-${crypto.randomUUID()}@example.com`), bridge)).id)
+    expect((await Users.deactivateUsers(sql, orgId, [...ids, 'junk'])).sort()).toEqual([...ids].sort())
+    expect(await Users.deactivateUsers(sql, orgId, ids)).toEqual([]) // already inactive: left alone
+    expect(await Users.deactivateUsers(sql, otherOrg, ids)).toEqual([])
+    const got = await Users.getUser(sql, orgId, ids[0]!)
+    expect(got!.resource.active).toBe(false)
+    expect(got!.version).toBe(2)
+  })
+})
