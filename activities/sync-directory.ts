@@ -8,6 +8,7 @@
 // point): idempotent by construction, and a re-run of an unchanged directory writes no row.
 import { heartbeat } from '@temporalio/activity'
 import type { Sql, Tx } from '../server/db/client'
+import { appendStagedChanges } from '../server/events/outbox'
 import {
   beginStaging, createStagedUsers, deactivateUsers, loadActiveManaged, loadStoredForMatch, resolveManagers, stageCreates, updateUsers, withStoreEmail,
 } from '../server/users/batch'
@@ -22,6 +23,8 @@ export class DeactivationRefused extends Error {
 }
 
 export interface SyncTarget extends BridgeRef {
+  /** The run this sync is (bridge_runs): its events name it. */
+  runId: string
   excludedEmails: string[]
   maxDeactivationRatio: number
 }
@@ -99,6 +102,8 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
     counts.deactivated = await deactivateUsers(tx, org, bridgeId, held)
     await resolveManagers(tx, org, bridgeId)
     signal.throwIfAborted() // a cancelled sync commits nothing
+    // Last: the append holds the organization's event sequence until the commit.
+    await appendStagedChanges(tx, org, { kind: 'bridge', bridgeId, runId: target.runId })
     return counts
   })
 }

@@ -50,7 +50,7 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
     const failuresBefore = status.consecutiveFailures
     const runId = await startRun(sql, input, failuresBefore + 1)
     try {
-      const counts = await sync(input, signal)
+      const counts = await sync(input, runId, signal)
       await finishRun(sql, input, runId, 'succeeded', counts)
       const synced = await markSucceeded(sql, input)
       log.info('bridge synced', { bridgeId: input.bridgeId, ...counts, conflictSamples: undefined })
@@ -63,13 +63,13 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
     }
   }
 
-  async function sync(input: SyncInput, signal: AbortSignal): Promise<RunCounts> {
+  async function sync(input: SyncInput, runId: string, signal: AbortSignal): Promise<RunCounts> {
     const row = await findBridge(sql, input.bridgeId, input.organizationId)
     if (!row) throw bridgeMissing(input.bridgeId)
     const { provider, settings } = openSettings(row, parseSecretsKey(deps.secretsKey))
     // openSettings validated `settings` against `provider`'s schema; TypeScript cannot correlate the union's halves.
     const connector = createConnector(provider, settings as never, deps.connectorOptions)
-    const target = { ...input, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio }
+    const target = { ...input, runId, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio }
     const progress: Progress = { pages: 0, users: 0, cursor: null }
     const ticker = setInterval(() => heartbeat(progress), HEARTBEAT_EVERY_MS)
     try {

@@ -1,14 +1,19 @@
-// Admin API: bridges (README "Admin API"). Mounted inside the admin plugin (its auth and errors).
+// Admin API: bridges (README "Admin API"). Mounted inside the admin plugin (its errors);
+// a bridge's id is looked up within the caller's organization when its key is bound to one.
 import { Elysia } from 'elysia'
 import * as Bridges from '../bridges/service'
 import { CreateBridge, BridgePatch, RunsQuery } from '../bridges/model'
+import { adminAuth, organizationOf, type Principal } from './auth'
+import type { AdminDeps } from './deps'
 import { BridgeParams, OrgParams } from './model'
 
-export function bridges(deps: Bridges.BridgeDeps) {
+export function bridges(deps: AdminDeps) {
   const { sql } = deps
-  const action = (name: Bridges.BridgeAction) => ({ params }: { params: { id: string } }) => Bridges.actOnBridge(deps, params.id, name)
+  type ById = { params: { id: string }; principal: Principal }
+  const action = (name: Bridges.BridgeAction) => ({ params, principal }: ById) => Bridges.actOnBridge(deps, params.id, name, organizationOf(principal))
 
   return new Elysia({ name: 'admin-bridges' })
+    .use(adminAuth(deps))
     .post(
       '/organizations/:orgId/bridges',
       async ({ params, body, set }) => {
@@ -16,27 +21,33 @@ export function bridges(deps: Bridges.BridgeDeps) {
         set.status = 201
         return bridge
       },
-      { params: OrgParams, body: CreateBridge },
+      { params: OrgParams, body: CreateBridge, scope: 'admin' },
     )
     .get('/organizations/:orgId/bridges', async ({ params }) => ({ items: await Bridges.listOrganizationBridges(deps, params.orgId) }), {
       params: OrgParams,
+      scope: 'admin',
     })
-    .get('/bridges/:id', ({ params }) => Bridges.getBridge(deps, params.id), { params: BridgeParams })
-    .patch('/bridges/:id', ({ params, body }) => Bridges.updateBridge(deps, params.id, body), { params: BridgeParams, body: BridgePatch })
+    .get('/bridges/:id', ({ params, principal }) => Bridges.getBridge(deps, params.id, organizationOf(principal)), { params: BridgeParams, scope: 'admin' })
+    .patch('/bridges/:id', ({ params, body, principal }) => Bridges.updateBridge(deps, params.id, body, organizationOf(principal)), {
+      params: BridgeParams,
+      body: BridgePatch,
+      scope: 'admin',
+    })
     .delete(
       '/bridges/:id',
-      async ({ params, set }) => {
-        await Bridges.deleteBridge(deps, params.id)
+      async ({ params, set, principal }) => {
+        await Bridges.deleteBridge(deps, params.id, organizationOf(principal))
         set.status = 204
       },
-      { params: BridgeParams },
+      { params: BridgeParams, scope: 'admin' },
     )
-    .post('/bridges/:id/pause', action('pause'), { params: BridgeParams })
-    .post('/bridges/:id/resume', action('resume'), { params: BridgeParams })
-    .post('/bridges/:id/enable', action('enable'), { params: BridgeParams })
-    .post('/bridges/:id/sync', action('sync'), { params: BridgeParams })
-    .get('/bridges/:id/runs', ({ params, query }) => Bridges.listRuns(sql, params.id, query.limit, query.cursor), {
+    .post('/bridges/:id/pause', action('pause'), { params: BridgeParams, scope: 'admin' })
+    .post('/bridges/:id/resume', action('resume'), { params: BridgeParams, scope: 'admin' })
+    .post('/bridges/:id/enable', action('enable'), { params: BridgeParams, scope: 'admin' })
+    .post('/bridges/:id/sync', action('sync'), { params: BridgeParams, scope: 'admin' })
+    .get('/bridges/:id/runs', ({ params, query, principal }) => Bridges.listRuns(sql, params.id, query, organizationOf(principal)), {
       params: BridgeParams,
       query: RunsQuery,
+      scope: 'admin',
     })
 }

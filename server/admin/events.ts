@@ -1,11 +1,12 @@
 // The audit log in the admin API. Mounted inside the admin plugin, so it inherits its
-// bearer auth and { error: { code, message } } rendering.
+// { error: { code, message } } rendering; its routes declare their scope (admin/auth.ts).
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import { exportEventsCsv, listEvents, type StatusClass } from '../audit'
-import type { Sql } from '../db/client'
 import { isCalendarDate } from '../dates'
 import { getOrganization } from '../organizations/store'
+import { adminAuth } from './auth'
+import type { AdminDeps } from './deps'
 import { OrgParams } from './model'
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i
@@ -57,15 +58,17 @@ const CsvQuery = v.pipe(CsvFields, sinceBeforeUntil<v.InferOutput<typeof CsvFiel
 const DAY_MS = 24 * 60 * 60 * 1000
 const DEFAULT_EXPORT_DAYS = 30
 
-export function events({ sql }: { sql: Sql }) {
+export function events(deps: AdminDeps) {
+  const { sql } = deps
   return new Elysia({ name: 'admin-events' })
+    .use(adminAuth(deps))
     .get(
       '/organizations/:orgId/scim-events',
       async ({ params, query }) => {
         const org = await getOrganization(sql, params.orgId)
         return listEvents(sql, org.id, query)
       },
-      { params: OrgParams, query: ListQuery },
+      { params: OrgParams, query: ListQuery, scope: 'admin' },
     )
     .get(
       '/organizations/:orgId/scim-events.csv',
@@ -79,6 +82,6 @@ export function events({ sql }: { sql: Sql }) {
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' },
       })
       },
-      { params: OrgParams, query: CsvQuery },
+      { params: OrgParams, query: CsvQuery, scope: 'admin' },
     )
 }

@@ -1,14 +1,17 @@
-// The admin API: /api/admin/v1, bearer ADMIN_TOKEN, JSON errors { error: { code, message } }.
-// Inputs are checked by each route's schemas (admin/model.ts); errors are mapped in one
+// The admin API: /api/admin/v1, bearer ADMIN_TOKEN or an access key, JSON errors
+// { error: { code, message } }. Every route declares the scope it needs (admin/auth.ts);
+// inputs are checked by each route's schemas (admin/model.ts); errors are mapped in one
 // place (admin/errors.ts) for this plugin and the route groups it mounts.
 import { Elysia } from 'elysia'
 import { RETRY_AFTER_SECONDS } from '../db/client'
-import { bearer, safeEqual } from '../http'
 import * as Orgs from '../organizations/store'
+import { apiKeys } from './api-keys'
+import { adminAuth, organizationOf, requireDeclaredScope } from './auth'
 import { bridges } from './bridges'
 import type { AdminDeps } from './deps'
-import { ADMIN_ERRORS, adminAnswer, ApiError } from './errors'
+import { ADMIN_ERRORS, adminAnswer } from './errors'
 import { events } from './events'
+import { feed } from './feed'
 import { CreateOrganization, OrganizationPage, OrgParams } from './model'
 
 export type { AdminDeps }
@@ -27,31 +30,27 @@ export function admin(deps: AdminDeps) {
       if (answer.retryAfter) set.headers['retry-after'] = String(RETRY_AFTER_SECONDS)
       return { error: { code: answer.code, message: answer.message } }
     })
-    .onBeforeHandle(({ request }) => {
-      // No configured token means the admin API is closed, never open.
-      if (!config.ADMIN_TOKEN) throw new ApiError(401, 'unauthorized', 'the admin API is disabled: set ADMIN_TOKEN on the server')
-      const token = bearer(request.headers.get('authorization'))
-      if (!token || !safeEqual(token, config.ADMIN_TOKEN)) {
-        throw new ApiError(401, 'unauthorized', 'send Authorization: Bearer <ADMIN_TOKEN>')
-      }
-    })
+    // Fails closed: a route (here or in a mounted group) without a scope option is refused.
+    .onBeforeHandle(requireDeclaredScope)
+    .use(adminAuth(deps))
     .post(
       '/organizations',
       async ({ body, set }) => {
         set.status = 201
         return Orgs.createOrganization(sql, body.name)
       },
-      { body: CreateOrganization },
+      { body: CreateOrganization, scope: 'admin', unbound: true },
     )
     .get(
       '/organizations',
-      async ({ query }) => {
-        const items = await Orgs.listOrganizations(sql, query.limit, query.after)
+      async ({ query, principal }) => {
+        // A key bound to an organization lists that one only.
+        const items = await Orgs.listOrganizations(sql, query.limit, query.after, organizationOf(principal))
         return { items, nextCursor: items.length === query.limit ? items.at(-1)!.id : null }
       },
-      { query: OrganizationPage },
+      { query: OrganizationPage, scope: 'admin' },
     )
-    .get('/organizations/:orgId', ({ params }) => Orgs.getOrganization(sql, params.orgId), { params: OrgParams })
+    .get('/organizations/:orgId', ({ params }) => Orgs.getOrganization(sql, params.orgId), { params: OrgParams, scope: 'admin' })
     .post(
       '/organizations/:orgId/scim-configuration',
       async ({ params, set }) => {
@@ -60,7 +59,7 @@ export function admin(deps: AdminDeps) {
         set.status = 201
         return { id: conf.id, organizationId: org.id, endpointUrl: scimEndpoint, token: conf.token, createdAt: conf.createdAt }
       },
-      { params: OrgParams },
+      { params: OrgParams, scope: 'admin' },
     )
     .get(
       '/organizations/:orgId/scim-configuration',
@@ -68,7 +67,7 @@ export function admin(deps: AdminDeps) {
         const org = await Orgs.getOrganization(sql, params.orgId)
         return { ...(await Orgs.getScimConfiguration(sql, org.id)), endpointUrl: scimEndpoint }
       },
-      { params: OrgParams },
+      { params: OrgParams, scope: 'admin' },
     )
     .post(
       '/organizations/:orgId/scim-configuration/token',
@@ -77,7 +76,7 @@ export function admin(deps: AdminDeps) {
         set.status = 201
         return Orgs.rotateScimToken(sql, org.id)
       },
-      { params: OrgParams },
+      { params: OrgParams, scope: 'admin' },
     )
     .delete(
       '/organizations/:orgId/scim-configuration',
@@ -86,8 +85,10 @@ export function admin(deps: AdminDeps) {
         await Orgs.deleteScimConfiguration(sql, org.id)
         set.status = 204
       },
-      { params: OrgParams },
+      { params: OrgParams, scope: 'admin' },
     )
     .use(events(deps))
+    .use(feed(deps))
     .use(bridges(deps))
+    .use(apiKeys(deps))
 }

@@ -2,4 +2,4 @@
 export { exportEventsCsv, listEvents, type EventFilter, type EventItem, type ListOptions, type StatusClass } from './reader'
 export { JsonText, REDACTED, redactText, redactValue, serializeBody } from './redact'
 export { pruneEvents, startRetention } from './retention'
-export { AuditBuffer, insertEvents, InvalidAuditEvent, type AuditBufferOptions, type AuditEvent } from './writer'
+export { AuditBuffer, insertEvent, insertEvents, InvalidAuditEvent, type AuditBufferOptions, type AuditEvent } from './writer'

@@ -114,6 +114,12 @@ export async function insertEvents(sql: Tx, events: AuditEvent[], maxBodyBytes =
   await insertRows(sql, events.map((e) => toRow(e, maxBodyBytes)))
 }
 
+/** One event, in the caller's transaction; returns its id (a change's event points at it). */
+export async function insertEvent(sql: Tx, event: AuditEvent, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`insert into scim_events ${sql(toRow(event, maxBodyBytes), COLUMNS)} returning id::text`
+  return row!.id
+}
+
 /**
  * Multi-row INSERTs in sizes from a fixed ladder: Postgres prepares a statement per
  * distinct row count, so arbitrary batch sizes (a timer flush takes whatever is queued)

@@ -36,8 +36,10 @@ export async function createBridge(deps: BridgeDeps, orgId: string, input: Creat
   return toView(row!, deps.config)
 }
 
-export async function getBridge(deps: BridgeDeps, id: string): Promise<BridgeView> {
-  return toView(await asTemporalSees(deps, await mustFind(deps.sql, id)), deps.config)
+// Every lookup by a bridge's id takes `orgId`, the caller's organization when it is
+// bound to one: another organization's bridge is then NotFound, as if it did not exist.
+export async function getBridge(deps: BridgeDeps, id: string, orgId?: string): Promise<BridgeView> {
+  return toView(await asTemporalSees(deps, await mustFind(deps.sql, id, orgId)), deps.config)
 }
 
 export async function listOrganizationBridges(deps: BridgeDeps, orgId: string): Promise<BridgeView[]> {
@@ -60,8 +62,8 @@ async function asTemporalSees(deps: BridgeDeps, row: BridgeRow): Promise<BridgeR
 }
 
 /** Settings merge over the stored ones (a secret may be replaced, never read); the workflow gets the new schedule. */
-export async function updateBridge(deps: BridgeDeps, id: string, patch: BridgePatch): Promise<BridgeView> {
-  const row = await mustFind(deps.sql, id)
+export async function updateBridge(deps: BridgeDeps, id: string, patch: BridgePatch, orgId?: string): Promise<BridgeView> {
+  const row = await mustFind(deps.sql, id, orgId)
   const sealed = patch.settings ? resealed(deps.config, row, patch.settings) : row.settingsEncrypted
   const retry = patch.retry ? withoutNulls({ ...row.retry, ...patch.retry }) : row.retry
   const [updated] = await deps.sql<BridgeRow[]>`
@@ -81,8 +83,8 @@ export async function updateBridge(deps: BridgeDeps, id: string, patch: BridgePa
 const ACTIONS = { pause: pauseUpdate, resume: resumeUpdate, enable: enableUpdate } as const
 export type BridgeAction = keyof typeof ACTIONS | 'sync'
 
-export async function actOnBridge(deps: BridgeDeps, id: string, action: BridgeAction): Promise<BridgeView> {
-  const row = await mustFind(deps.sql, id)
+export async function actOnBridge(deps: BridgeDeps, id: string, action: BridgeAction, orgId?: string): Promise<BridgeView> {
+  const row = await mustFind(deps.sql, id, orgId)
   if (action === 'sync') {
     // Whatever the attempt waits for (the directory's backoff, a lost worker's retry), sync now.
     const waitingForRetry = (await retryWaitOf(deps, row.id)) !== null
@@ -94,8 +96,8 @@ export async function actOnBridge(deps: BridgeDeps, id: string, action: BridgeAc
 }
 
 /** Stops the workflow, then removes the bridge (its runs go with it); the users it made stay. */
-export async function deleteBridge(deps: BridgeDeps, id: string): Promise<void> {
-  const row = await mustFind(deps.sql, id)
+export async function deleteBridge(deps: BridgeDeps, id: string, orgId?: string): Promise<void> {
+  const row = await mustFind(deps.sql, id, orgId)
   try {
     await deps.temporal.client.workflow.getHandle(bridgeWorkflowId(row.id)).terminate('bridge deleted through the admin API')
   } catch (e) {
@@ -104,8 +106,8 @@ export async function deleteBridge(deps: BridgeDeps, id: string): Promise<void> 
   await deps.sql`delete from bridges where id = ${row.id}`
 }
 
-export async function listRuns(sql: Sql, id: string, limit: number, cursor?: string) {
-  const row = await mustFind(sql, id)
+export async function listRuns(sql: Sql, id: string, { limit, cursor }: { limit: number; cursor?: string }, orgId?: string) {
+  const row = await mustFind(sql, id, orgId)
   const after = cursor
     ? sql`and (started_at, id) < (select started_at, id from bridge_runs where organization_id = ${row.organizationId} and id = ${cursor})`
     : sql``
@@ -129,8 +131,8 @@ function resealed(config: BridgeConfig, row: BridgeRow, changes: Record<string, 
   return sealSettings(row.id, settings, key)
 }
 
-async function mustFind(sql: Tx, id: string): Promise<BridgeRow> {
-  const row = await findBridge(sql, id)
+async function mustFind(sql: Tx, id: string, orgId?: string): Promise<BridgeRow> {
+  const row = await findBridge(sql, id, orgId)
   if (!row) throw new NotFound(`bridge ${id} does not exist`)
   return row
 }

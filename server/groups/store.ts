@@ -1,11 +1,14 @@
 // Groups and their memberships (group_members). Same conventions as server/users:
 // `sql` first, every statement scoped by organization. Membership changes are
 // set-based (one statement per operation, whatever the number of ids), so adding
-// 10,000 members is a handful of statements in the caller's transaction.
+// 10,000 members is a handful of statements in the caller's transaction. Every write
+// adds its changes to the transaction's ChangeLog (server/events/outbox.ts): the group's
+// view (directory_group, migration 0009) and one event per membership added or removed.
 import type postgres from 'postgres'
 import type { Tx } from '../db/client'
 import { type Stored, changedColumns, columnsOf, forSql, fromRow, toColumns } from '../store/columns'
 import { NotUsers } from '../errors'
+import type { Change, ChangeLog } from '../events/outbox'
 import { lookUp } from '../store/lookup'
 import { type Page, type PageQuery, selectPage } from '../store/page'
 import { GROUP } from '../schema'
@@ -63,13 +66,16 @@ export interface LockedGroup {
   /** Without members: PATCH works on membership operations, never on the loaded list. */
   stored: Stored
   row: Row
+  /** The directory view before the write, for its event. */
+  view: unknown
 }
 
 export async function lockGroup(sql: Tx, orgId: string, id: string): Promise<LockedGroup | undefined> {
   if (!isUuid(id)) return undefined
-  const [row] = await sql<Row[]>`
-    select ${selectList(sql, {})} from groups where organization_id = ${orgId} and id = ${id} for update`
-  return row && { stored: toStored(row), row }
+  const [row] = await sql<(Row & { directoryView: unknown })[]>`
+    select ${selectList(sql, {})}, directory_group(groups.*) as directory_view
+    from groups where organization_id = ${orgId} and id = ${id} for update`
+  return row && { stored: toStored(row), row, view: row.directoryView }
 }
 
 export async function listGroups(sql: Tx, orgId: string, q: PageQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
@@ -78,32 +84,44 @@ export async function listGroups(sql: Tx, orgId: string, q: PageQuery, opts: Rea
 }
 
 /** POST: the group and its initial members, which must be users of the organization. */
-export async function createGroup(sql: Tx, orgId: string, resource: ScimObject): Promise<{ id: string }> {
+export async function createGroup(sql: Tx, orgId: string, resource: ScimObject, log: ChangeLog): Promise<{ id: string }> {
   const [row] = await sql<{ id: string }[]>`
     insert into groups ${sql({ ...forSql(sql, toColumns(GROUP, resource), GROUP), organization_id: orgId })}
     returning id`
+  const id = row!.id
   const ids = memberIds(resource)
-  if (ids.length > 0) await applyMemberOps(sql, orgId, row!.id, [{ kind: 'add', values: ids }])
-  return { id: row!.id }
+  const members = ids.length > 0 ? await applyMemberOps(sql, orgId, id, [{ kind: 'add', values: ids }]) : []
+  log.add({ type: 'group.created', groupId: id, data: await groupView(sql, orgId, id) }, ...members)
+  return { id }
+}
+
+async function groupView(sql: Tx, orgId: string, id: string): Promise<unknown> {
+  const [row] = await sql<{ view: unknown }[]>`select directory_group(groups.*) as view from groups where organization_id = ${orgId} and id = ${id}`
+  return row!.view
 }
 
 /**
  * Stores `resource`'s attributes over the locked group and applies `memberOps`.
  * The version moves once, and only if an attribute or a membership really changed.
  */
-export async function writeGroup(sql: Tx, orgId: string, locked: LockedGroup, resource: ScimObject, memberOps: MemberOp[] = []): Promise<boolean> {
+export async function writeGroup(
+  sql: Tx, orgId: string, locked: LockedGroup, resource: ScimObject, memberOps: MemberOp[], log: ChangeLog,
+): Promise<boolean> {
   const cols = toColumns(GROUP, resource)
   const attributesChanged = Object.keys(changedColumns(locked.row, cols, GROUP)).length > 0
-  const membersChanged = (await applyMemberOps(sql, orgId, locked.row.id, memberOps)) > 0
-  if (!attributesChanged && !membersChanged) return false
+  const members = await applyMemberOps(sql, orgId, locked.row.id, memberOps)
+  if (!attributesChanged && members.length === 0) return false
   // Two statements rather than a fragment: the driver's column helper needs `set` before it.
   if (attributesChanged) {
-    await sql`
+    const [row] = await sql<{ view: unknown }[]>`
       update groups set ${sql(forSql(sql, cols, GROUP))}, version = version + 1, updated_at = now()
-      where organization_id = ${orgId} and id = ${locked.row.id}`
+      where organization_id = ${orgId} and id = ${locked.row.id}
+      returning directory_group(groups.*) as view`
+    log.add({ type: 'group.updated', groupId: locked.row.id, data: row!.view, before: locked.view })
   } else {
     await sql`update groups set version = version + 1, updated_at = now() where organization_id = ${orgId} and id = ${locked.row.id}`
   }
+  log.add(...members)
   return true
 }
 
@@ -115,39 +133,46 @@ export function putMemberOps(resource: ScimObject): MemberOp[] {
 }
 
 /**
- * Applies membership operations in order, one statement each; returns how many
- * membership rows were added or removed. Ids to add must name users of the
- * organization, else NotUsers naming them (nothing is written: the caller's
- * transaction rolls back).
+ * Applies membership operations in order, one statement each; returns the memberships
+ * added and removed, as changes. Ids to add must name users of the organization, else
+ * NotUsers naming them (nothing is written: the caller's transaction rolls back).
  */
-export async function applyMemberOps(sql: Tx, orgId: string, groupId: string, ops: MemberOp[]): Promise<number> {
-  let changed = 0
+export async function applyMemberOps(sql: Tx, orgId: string, groupId: string, ops: MemberOp[]): Promise<Change[]> {
+  type Rows = { userId: string }[]
+  const changes: Change[] = []
+  const record = (type: 'group.member_added' | 'group.member_removed', rows: Rows) => {
+    for (const { userId } of rows) changes.push({ type, groupId, userId, data: { groupId, userId } })
+  }
   for (const op of ops) {
     if (op.kind === 'removeAll') {
-      changed += (await sql`delete from group_members where organization_id = ${orgId} and group_id = ${groupId}`).count
+      record('group.member_removed', await sql<Rows>`
+        delete from group_members where organization_id = ${orgId} and group_id = ${groupId} returning user_id`)
       continue
     }
     if (op.kind === 'remove') {
       // An id that is not a uuid cannot be a member: removing it is a no-op.
       const ids = op.values.filter(isUuid)
       if (ids.length === 0) continue
-      changed += (await sql`
+      record('group.member_removed', await sql<Rows>`
         delete from group_members
-        where organization_id = ${orgId} and group_id = ${groupId} and user_id = any(${ids}::uuid[])`).count
+        where organization_id = ${orgId} and group_id = ${groupId} and user_id = any(${ids}::uuid[])
+        returning user_id`)
       continue
     }
     const ids = await existingUsers(sql, orgId, op.values)
     if (op.kind === 'replace') {
-      changed += (await sql`
+      record('group.member_removed', await sql<Rows>`
         delete from group_members
-        where organization_id = ${orgId} and group_id = ${groupId} and user_id <> all(${ids}::uuid[])`).count
+        where organization_id = ${orgId} and group_id = ${groupId} and user_id <> all(${ids}::uuid[])
+        returning user_id`)
     }
-    changed += (await sql`
+    record('group.member_added', await sql<Rows>`
       insert into group_members (organization_id, group_id, user_id)
       select ${orgId}, ${groupId}, x from unnest(${ids}::uuid[]) x
-      on conflict do nothing`).count
+      on conflict do nothing
+      returning user_id`)
   }
-  return changed
+  return changes
 }
 
 /** The ids, checked to be users of the organization (one anti-join for the whole list). */
@@ -166,9 +191,12 @@ async function existingUsers(sql: Tx, orgId: string, values: string[]): Promise<
   return ids
 }
 
-export async function deleteGroup(sql: Tx, orgId: string, id: string): Promise<boolean> {
+/** Deletes the group; its memberships go with it (the event says so: group.deleted, no member events). */
+export async function deleteGroup(sql: Tx, orgId: string, id: string, log: ChangeLog): Promise<boolean> {
   if (!isUuid(id)) return false
-  const rows = await sql`delete from groups where organization_id = ${orgId} and id = ${id} returning id`
+  const rows = await sql<{ view: unknown }[]>`
+    delete from groups where organization_id = ${orgId} and id = ${id} returning directory_group(groups.*) as view`
+  for (const r of rows) log.add({ type: 'group.deleted', groupId: id, data: r.view })
   return rows.length > 0
 }
 

@@ -10,10 +10,11 @@ export async function createOrganization(sql: Tx, name: string): Promise<Organiz
   return org!
 }
 
-export function listOrganizations(sql: Tx, limit: number, after?: string): Promise<Organization[]> {
+/** A page of organizations by id; `only` narrows it to that one (a caller bound to it). */
+export function listOrganizations(sql: Tx, limit: number, after?: string, only?: string): Promise<Organization[]> {
   return sql<Organization[]>`
     select id, name, created_at from organizations
-    ${after ? sql`where id > ${after}` : sql``}
+    where true ${after ? sql`and id > ${after}` : sql``} ${only ? sql`and id = ${only}` : sql``}
     order by id limit ${limit}`
 }
 

@@ -1,4 +1,5 @@
-// SCIM bearer tokens: 32 random bytes behind a recognisable prefix, stored as SHA-256.
+// SCIM bearer tokens: 32 random bytes behind a recognisable prefix, stored as SHA-256
+// (admin access keys are made the same way behind their own prefix: server/access-keys).
 // Every change of a configuration's token notifies TOKEN_CHANNEL in its own statement
 // (other processes) and calls tokensChanged (this one): the SCIM token cache
 // (server/scim/auth.ts) subscribes to both.
@@ -6,8 +7,8 @@ import type { Tx } from '../db/client'
 
 const PREFIX = 'scim_'
 
-export function newToken(): string {
-  return PREFIX + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
+export function newToken(prefix = PREFIX): string {
+  return prefix + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url')
 }
 
 export function hashToken(token: string): Buffer {

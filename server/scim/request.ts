@@ -2,10 +2,11 @@
 // the handler, the error envelope, and the audit event. Every route under the SCIM
 // base goes through run(), so no path (errors, 404s, 405s included) can skip the
 // content type, the SCIM Error format or the audit log.
-import { type AuditBuffer, type AuditEvent, insertEvents, JsonText } from '../audit'
+import { type AuditBuffer, type AuditEvent, insertEvent, JsonText } from '../audit'
 import { clientIp } from '../client-ip'
 import type { Config } from '../config'
 import type { Sql, Tx } from '../db/client'
+import { appendChanges, ChangeLog } from '../events/outbox'
 import type { Log } from '../log'
 import { type Tenant, authenticate } from './auth'
 import { checkContentLength, checkContentType, parseJson, RateLimiter, readText } from './limits'
@@ -30,10 +31,11 @@ export interface PublicRequest {
 export interface ScimRequest extends PublicRequest {
   tenant: Tenant
   /**
-   * Runs a write in one transaction and records its audit event in the same
-   * transaction: a change is never committed without its event.
+   * Runs a write in one transaction and records, in the same transaction, its audit
+   * event and the directory events of the changes `fn` logs: a change is never
+   * committed without its events.
    */
-  transaction(fn: (tx: Tx) => Promise<Reply>): Promise<Reply>
+  transaction(fn: (tx: Tx, log: ChangeLog) => Promise<Reply>): Promise<Reply>
 }
 
 /** The parts of Elysia's context run() needs. */
@@ -101,11 +103,14 @@ export function createRunner(deps: ScimDeps, base: string) {
       }
     }
 
-    const transaction = async (fn: (tx: Tx) => Promise<Reply>): Promise<Reply> => {
+    const transaction = async (fn: (tx: Tx, log: ChangeLog) => Promise<Reply>): Promise<Reply> => {
       const reply = (await sql.begin(async (tx) => {
-        const r = await fn(tx)
+        const log = new ChangeLog()
+        const r = await fn(tx, log)
         const e = event(r)
-        if (e) await insertEvents(tx, [e], config.AUDIT_MAX_BODY_BYTES)
+        const scimEventId = e ? await insertEvent(tx, e, config.AUDIT_MAX_BODY_BYTES) : null
+        // Last: the append holds the organization's event sequence until the commit.
+        await appendChanges(tx, state.tenant!.organizationId, { kind: 'scim', scimEventId }, log.changes)
         return r
       })) as Reply
       state.audited = true

@@ -6,6 +6,7 @@ import type { Stored } from '../store/columns'
 import { notFound } from './errors'
 import { type CursorCodec, type ListLimits, type ListPlan, type RawListParams, paramsFromBody, paramsFromQuery, planList } from './list'
 import type { Page } from '../store/page'
+import type { ChangeLog } from '../events/outbox'
 import type { MemberOp } from '../groups/store'
 import { applyPatch } from './patch'
 import { checkArrays } from './limits'
@@ -24,14 +25,14 @@ export interface ResourceStore<Locked extends { stored: Stored }> {
   relation: string
   get(sql: Tx, orgId: string, id: string, withRelation: boolean): Promise<Stored | undefined>
   list(sql: Tx, orgId: string, plan: ListPlan, withRelation: boolean): Promise<Page<Stored>>
-  create(sql: Tx, orgId: string, resource: ScimObject): Promise<{ id: string }>
+  create(sql: Tx, orgId: string, resource: ScimObject, log: ChangeLog): Promise<{ id: string }>
   /** The resource locked for update, without its relation. */
   lock(sql: Tx, orgId: string, id: string): Promise<Locked | undefined>
   /** Stores the new state; false when nothing changed (no new version). */
-  write(sql: Tx, orgId: string, locked: Locked, resource: ScimObject, memberOps: MemberOp[]): Promise<boolean>
+  write(sql: Tx, orgId: string, locked: Locked, resource: ScimObject, memberOps: MemberOp[], log: ChangeLog): Promise<boolean>
   /** The membership changes a PUT body implies (Groups); none for Users. */
   putMemberOps(resource: ScimObject): MemberOp[]
-  remove(sql: Tx, orgId: string, id: string): Promise<boolean>
+  remove(sql: Tx, orgId: string, id: string, log: ChangeLog): Promise<boolean>
   /**
    * PATCH answers 200 with the resource (Users), or 204 unless attributes were asked
    * for (Groups: a membership change would otherwise send back every member).
@@ -113,8 +114,8 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
     async create(r: ScimRequest): Promise<Reply> {
       const resource = validateResource(rt, await body(r), 'create')
       const p = projectionOf(r)
-      return r.transaction(async (tx) => {
-        const { id } = await store.create(tx, r.tenant.organizationId, resource)
+      return r.transaction(async (tx, log) => {
+        const { id } = await store.create(tx, r.tenant.organizationId, resource, log)
         return one(r, await mustGet(tx, r, id, p), 201, p)
       })
     },
@@ -122,9 +123,9 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
     async replace(r: ScimRequest, id: string): Promise<Reply> {
       const resource = validateResource(rt, await body(r), 'replace')
       const p = projectionOf(r)
-      return r.transaction(async (tx) => {
+      return r.transaction(async (tx, log) => {
         const locked = await mustLock(tx, r, id)
-        await store.write(tx, r.tenant.organizationId, locked, resource, store.putMemberOps(resource))
+        await store.write(tx, r.tenant.organizationId, locked, resource, store.putMemberOps(resource), log)
         return one(r, await mustGet(tx, r, id, p), 200, p)
       })
     },
@@ -132,7 +133,7 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
     async patch(r: ScimRequest, id: string): Promise<Reply> {
       const patch = await body(r)
       const p = projectionOf(r)
-      return r.transaction(async (tx) => {
+      return r.transaction(async (tx, log) => {
         // Read-modify-write under the row lock: concurrent PATCHes apply one after the other.
         const locked = await mustLock(tx, r, id)
         const result = applyPatch(rt, locked.stored.resource, patch)
@@ -141,7 +142,7 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
         if (result.changed || memberOps.length > 0) {
           // The result is validated as a whole before anything is stored (atomic PATCH).
           const next = result.changed ? validateResource(rt, result.resource, 'patchResult') : locked.stored.resource
-          stored = await store.write(tx, r.tenant.organizationId, locked, next, memberOps)
+          stored = await store.write(tx, r.tenant.organizationId, locked, next, memberOps, log)
         }
         if (store.patchBody === 'onRequest' && p.attributes === undefined && p.excludedAttributes === undefined) {
           const version = locked.stored.version + (stored ? 1 : 0)
@@ -152,9 +153,9 @@ export function resourceHandlers<Locked extends { stored: Stored }>(store: Resou
     },
 
     async remove(r: ScimRequest, id: string): Promise<Reply> {
-      return r.transaction(async (tx) => {
+      return r.transaction(async (tx, log) => {
         const locked = await mustLock(tx, r, id)
-        await store.remove(tx, r.tenant.organizationId, id)
+        await store.remove(tx, r.tenant.organizationId, id, log)
         return { status: 204, ...store.subject(locked.stored.resource) }
       })
     },

@@ -15,10 +15,10 @@ export const userStore: ResourceStore<Users.LockedUser> = {
     const user = await Users.userByName(sql, orgId, userName, { groups })
     return { total: user ? 1 : 0, items: user ? [user] : [], more: false }
   },
-  create: (sql, orgId, resource) => Users.createUser(sql, orgId, resource, SCIM_ORIGIN),
+  create: (sql, orgId, resource, log) => Users.createUser(sql, orgId, resource, SCIM_ORIGIN, log),
   lock: Users.lockUser,
   // Membership is written through /Groups; a user's `groups` is read-only.
-  write: (sql, orgId, locked, resource) => Users.writeUser(sql, orgId, locked, resource),
+  write: (sql, orgId, locked, resource, _memberOps, log) => Users.writeUser(sql, orgId, locked, resource, log),
   putMemberOps: () => [],
   remove: Users.deleteUser,
   patchBody: 'always',

@@ -3,14 +3,16 @@
 // is the store's (userColumns: the schema's columns and the email rule); this file only
 // says where each directory field sits in a SCIM User, and the schema gives its column,
 // so an update touches nothing else (an adopted user keeps the phone numbers SCIM gave it).
+// Every change is staged with its directory view (staged_changes); the sync appends them
+// as events when it ends (server/events/outbox.ts).
 import type { DirectoryUser, StoredUser, UserUpdate } from '../../bridge/directory'
 import { type AuditEvent, insertEvents } from '../audit'
 import { toRow } from '../audit/writer'
 import type { Tx } from '../db/client'
+import { beginStagingChanges } from '../events/outbox'
 import { ENTERPRISE_SCHEMA, USER, resolveAttribute } from '../schema'
 import type { ScimObject } from '../schema/types'
 import { emailOf, userColumns } from './model'
-import { deactivateUsers as deactivateStored } from './store'
 
 type Field = keyof DirectoryUser
 
@@ -121,6 +123,7 @@ export function loadActiveManaged(sql: Tx, orgId: string, bridgeId: string, afte
  */
 export async function beginStaging(sql: Tx): Promise<void> {
   await sql`create temporary table bridge_sync_creates (seq serial primary key, user_row jsonb not null, event_row jsonb not null) on commit drop`
+  await beginStagingChanges(sql)
 }
 
 export async function stageCreates(sql: Tx, orgId: string, bridgeId: string, users: DirectoryUser[]): Promise<void> {
@@ -186,7 +189,8 @@ export async function createStagedUsers(sql: Tx, orgId: string, bridgeId: string
   const [result] = await sql<{ created: number; taken: { externalId: string; userName: string }[] }[]>`
     with inserted as (insert into users (${sql(CREATE_COLUMNS)})
       select ${sql(CREATE_COLUMNS)} from bridge_sync_creates s, jsonb_populate_record(null::users, ${shared.user}::text::jsonb || s.user_row) order by s.seq
-      on conflict do nothing returning id
+      on conflict do nothing returning id, directory_user(users.*) as view
+    ), changed as (insert into staged_changes (type, user_id, data) select 'user.created', id, view from inserted
     ), audited as (insert into scim_events (${sql(EVENT_COLUMNS)})
       select ${sql(EVENT_COLUMNS)} from bridge_sync_creates s, jsonb_populate_record(null::scim_events, ${shared.event}::text::jsonb || s.event_row)
       where user_id in (select id from inserted) order by s.seq
@@ -206,14 +210,18 @@ export async function updateUsers(sql: Tx, orgId: string, bridgeId: string, upda
   })
   // One jsonb parameter holds the batch (sent as text: the driver would quote a string bound to jsonb).
   const rows = updates.map((u) => ({ id: u.id, adopt: u.adopt, c: columnsOf(u.changes) }))
+  // `old` is the row as it was before this statement: the events' `before`.
   const updated = await sql<{ id: string }[]>`
-    update users u set ${sets}
-      source = case when v.adopt then 'bridge' else u.source end,
-      bridge_id = case when v.adopt then ${bridgeId}::uuid else u.bridge_id end,
-      version = u.version + 1, updated_at = now()
-    from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as v (id uuid, adopt boolean, c jsonb)
-    where u.organization_id = ${orgId} and u.id = v.id
-    returning u.id`
+    with updated as (
+      update users u set ${sets}
+        source = case when v.adopt then 'bridge' else u.source end,
+        bridge_id = case when v.adopt then ${bridgeId}::uuid else u.bridge_id end,
+        version = u.version + 1, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as v (id uuid, adopt boolean, c jsonb), users old
+      where u.organization_id = ${orgId} and u.id = v.id and old.organization_id = u.organization_id and old.id = u.id
+      returning u.id, directory_user(old.*) as before, directory_user(u.*) as view
+    ), changed as (insert into staged_changes (type, user_id, data, before) select 'user.updated', id, view, before from updated)
+    select id from updated`
   const done = new Set(updated.map((r) => r.id))
   await audit(sql, orgId, bridgeId, updates.filter((u) => done.has(u.id)).map((u) => ({
     id: u.id, userName: u.changes.userName ?? u.userName, status: 200, method: 'PATCH',
@@ -224,7 +232,19 @@ export async function updateUsers(sql: Tx, orgId: string, bridgeId: string, upda
 
 /** Deactivates (never deletes) the listed users that are still active. Returns how many changed. */
 export async function deactivateUsers(sql: Tx, orgId: string, bridgeId: string, users: { id: string; userName: string }[]) {
-  const done = new Set(await deactivateStored(sql, orgId, users.map((u) => u.id)))
+  const ids = users.map((u) => u.id)
+  // Only `active` (and the bookkeeping) changes: the view before is the one after, active.
+  const rows = await sql<{ id: string }[]>`
+    with deactivated as (
+      update users set active = false, version = version + 1, updated_at = now()
+      where organization_id = ${orgId} and id = any(${ids}::uuid[]) and active
+      returning id, directory_user(users.*) as view
+    ), changed as (
+      insert into staged_changes (type, user_id, data, before)
+      select 'user.updated', id, view, jsonb_set(view, '{active}', 'true') from deactivated
+    )
+    select id from deactivated`
+  const done = new Set(rows.map((r) => r.id))
   const body = { active: false }
   await audit(sql, orgId, bridgeId, users.filter((u) => done.has(u.id)).map((u) => ({ ...u, status: 200, method: 'PATCH', body })))
   return done.size
@@ -233,16 +253,21 @@ export async function deactivateUsers(sql: Tx, orgId: string, bridgeId: string, 
 /**
  * Points manager_id at our user holding the directory's manager id, once it exists (a
  * manager may come on a later page than the user, or in a later sync). Only rows whose
- * answer changed are written. The change itself was audited with the user's own event.
+ * answer changed are written. The change was audited with the user's own audit event; it
+ * is a directory event of its own (the view's `manager` changes).
  */
 export async function resolveManagers(sql: Tx, orgId: string, bridgeId: string): Promise<number> {
   const rows = await sql`
-    update users u set manager_id = m.id::text, version = u.version + 1, updated_at = now()
-    from users m
-    where u.organization_id = ${orgId} and u.bridge_id = ${bridgeId} and u.manager_external_id is not null
-      and m.organization_id = u.organization_id and m.bridge_id = u.bridge_id and m.external_id = u.manager_external_id
-      and u.manager_id is distinct from m.id::text
-    returning u.id`
+    with resolved as (
+      update users u set manager_id = m.id::text, version = u.version + 1, updated_at = now()
+      from users m, users old
+      where u.organization_id = ${orgId} and u.bridge_id = ${bridgeId} and u.manager_external_id is not null
+        and m.organization_id = u.organization_id and m.bridge_id = u.bridge_id and m.external_id = u.manager_external_id
+        and u.manager_id is distinct from m.id::text
+        and old.organization_id = u.organization_id and old.id = u.id
+      returning u.id, directory_user(old.*) as before, directory_user(u.*) as view
+    ), changed as (insert into staged_changes (type, user_id, data, before) select 'user.updated', id, view, before from resolved)
+    select id from resolved`
   return rows.length
 }
 

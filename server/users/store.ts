@@ -1,11 +1,14 @@
 // The one module that writes users: SCIM requests now, the Bridge too. Every
 // function takes `sql` first so it runs at top level or inside `sql.begin`, and
 // every statement is scoped by organization (another tenant's id is simply absent).
-// Inputs are canonical User resources (validateResource's output).
+// Inputs are canonical User resources (validateResource's output). Every write adds
+// its change to the transaction's ChangeLog (server/events/outbox.ts), with the
+// directory view Postgres builds from the row (directory_user, migration 0009).
 import type postgres from 'postgres'
 import { isUniqueViolation, type Tx } from '../db/client'
 import { type Stored, changedColumns, columnsOf, forSql, fromRow } from '../store/columns'
 import { UserNameTaken } from '../errors'
+import type { ChangeLog } from '../events/outbox'
 import { lookUp } from '../store/lookup'
 import { type Page, type PageQuery, selectPage } from '../store/page'
 import { USER } from '../schema'
@@ -77,13 +80,16 @@ export async function userByName(sql: Tx, orgId: string, userName: string, opts:
 export interface LockedUser {
   stored: Stored
   row: Row
+  /** The directory view before the write, for its event. */
+  view: unknown
 }
 
 export async function lockUser(sql: Tx, orgId: string, id: string): Promise<LockedUser | undefined> {
   if (!isUuid(id)) return undefined
-  const [row] = await sql<Row[]>`
-    select ${selectList(sql, {})} from users where organization_id = ${orgId} and id = ${id} for update of users`
-  return row && { stored: toStored(row), row }
+  const [row] = await sql<(Row & { directoryView: unknown })[]>`
+    select ${selectList(sql, {})}, directory_user(users.*) as directory_view
+    from users where organization_id = ${orgId} and id = ${id} for update of users`
+  return row && { stored: toStored(row), row, view: row.directoryView }
 }
 
 export async function listUsers(sql: Tx, orgId: string, q: PageQuery, opts: ReadOptions = {}): Promise<Page<Stored>> {
@@ -99,12 +105,13 @@ export async function listUsers(sql: Tx, orgId: string, q: PageQuery, opts: Read
  * unique (RFC 7643 §3.1), and users are never adopted by email (an account-takeover path
  * in other servers). A create never writes over another user.
  */
-export async function createUser(sql: Tx, orgId: string, resource: ScimObject, origin: Origin): Promise<{ id: string }> {
-  const [row] = await sql<{ id: string }[]>`
+export async function createUser(sql: Tx, orgId: string, resource: ScimObject, origin: Origin, log: ChangeLog): Promise<{ id: string }> {
+  const [row] = await sql<{ id: string; view: unknown }[]>`
     insert into users ${sql(insertValues(sql, orgId, resource, origin))}
     on conflict do nothing
-    returning id`
+    returning id, directory_user(users.*) as view`
   if (!row) throw new UserNameTaken(resource.userName)
+  log.add({ type: 'user.created', userId: row.id, data: row.view })
   return { id: row.id }
 }
 
@@ -121,35 +128,28 @@ function insertValues(sql: Tx, orgId: string, resource: ScimObject, origin: Orig
  * Stores `resource` over the locked user (PUT, PATCH). Returns false, and
  * writes nothing, when no column would change: the version only moves on a real change.
  */
-export async function writeUser(sql: Tx, orgId: string, locked: LockedUser, resource: ScimObject): Promise<boolean> {
+export async function writeUser(sql: Tx, orgId: string, locked: LockedUser, resource: ScimObject, log: ChangeLog): Promise<boolean> {
   const cols = userColumns(resource)
   const changed = Object.keys(changedColumns(locked.row, cols, USER)).length > 0
   if (!changed) return false
+  let row: { view: unknown } | undefined
   try {
-    await sql`
+    ;[row] = await sql<{ view: unknown }[]>`
       update users set ${sql(forSql(sql, cols, USER))}, version = version + 1, updated_at = now()
-      where organization_id = ${orgId} and id = ${locked.row.id}`
+      where organization_id = ${orgId} and id = ${locked.row.id}
+      returning directory_user(users.*) as view`
   } catch (e) {
     throw isUniqueViolation(e) ? new UserNameTaken(resource.userName) : e
   }
+  log.add({ type: 'user.updated', userId: locked.row.id, data: row!.view, before: locked.view })
   return true
 }
 
-export async function deleteUser(sql: Tx, orgId: string, id: string): Promise<boolean> {
+/** Deletes the user; its memberships go with it (the event says so: user.deleted, no member events). */
+export async function deleteUser(sql: Tx, orgId: string, id: string, log: ChangeLog): Promise<boolean> {
   if (!isUuid(id)) return false
-  const rows = await sql`delete from users where organization_id = ${orgId} and id = ${id} returning id`
+  const rows = await sql<{ view: unknown }[]>`
+    delete from users where organization_id = ${orgId} and id = ${id} returning directory_user(users.*) as view`
+  for (const r of rows) log.add({ type: 'user.deleted', userId: id, data: r.view })
   return rows.length > 0
-}
-
-// ---- Set-based writes for the Bridge (server/users/batch.ts): one statement per batch.
-
-/** Sets active=false on the listed users that are active; returns the ids changed. */
-export async function deactivateUsers(sql: Tx, orgId: string, ids: string[]): Promise<string[]> {
-  const valid = ids.filter(isUuid)
-  if (valid.length === 0) return []
-  const rows = await sql<{ id: string }[]>`
-    update users set active = false, version = version + 1, updated_at = now()
-    where organization_id = ${orgId} and id = any(${valid}::uuid[]) and active
-    returning id`
-  return rows.map((r) => r.id)
 }

@@ -3,6 +3,8 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { validateResource } from '../../../../server/scim/validate'
 import { USER } from '../../../../server/schema'
+import { ChangeLog } from '../../../../server/events/outbox'
+import { beginStaging, deactivateUsers } from '../../../../server/users/batch'
 import * as Users from '../../../../server/users/store'
 import { emailOf } from '../../../../server/users/model'
 import { createOrg, migratedSql } from '../../../support'
@@ -34,12 +36,19 @@ describe('emailOf', () => {
 })
 
 describe('set-based writes', () => {
-  test('deactivateUsers flips active ones only, in one statement, within the organization', async () => {
+  test('deactivateUsers flips active ones only, within the organization, and stages one change each', async () => {
     const ids: string[] = []
-    for (const i of [1, 2, 3]) ids.push((await Users.createUser(sql, orgId, user(`deact-${i}-${crypto.randomUUID()}@example.com`), bridge)).id)
-    expect((await Users.deactivateUsers(sql, orgId, [...ids, 'junk'])).sort()).toEqual([...ids].sort())
-    expect(await Users.deactivateUsers(sql, orgId, ids)).toEqual([]) // already inactive: left alone
-    expect(await Users.deactivateUsers(sql, otherOrg, ids)).toEqual([])
+    for (const i of [1, 2, 3]) ids.push((await Users.createUser(sql, orgId, user(`deact-${i}-${crypto.randomUUID()}@example.com`), bridge, new ChangeLog())).id)
+    const users = ids.map((id) => ({ id, userName: id }))
+    const staged = await sql.begin(async (tx) => {
+      await beginStaging(tx)
+      expect(await deactivateUsers(tx, orgId, bridgeId, users)).toBe(3)
+      expect(await deactivateUsers(tx, orgId, bridgeId, users)).toBe(0) // already inactive: left alone
+      expect(await deactivateUsers(tx, otherOrg, bridgeId, users)).toBe(0)
+      return tx<{ type: string; userId: string; before: { active: boolean }; data: { active: boolean } }[]>`
+        select type, user_id, before, data from staged_changes order by ord`
+    })
+    expect(staged.map((c) => [c.type, c.userId, c.before.active, c.data.active])).toEqual(ids.map((id) => ['user.updated', id, true, false]))
     const got = await Users.getUser(sql, orgId, ids[0]!)
     expect(got!.resource.active).toBe(false)
     expect(got!.version).toBe(2)

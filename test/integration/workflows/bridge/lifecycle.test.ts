@@ -29,6 +29,11 @@ afterAll(async () => {
   graph.stop()
 })
 
+/** The directory events of this organization, oldest first. */
+const directoryEvents = () =>
+  h.sql<{ type: string; userId: string; source: string; bridgeId: string; runId: string; data: any; changes: any }[]>`
+    select type, user_id, source, bridge_id, run_id, data, changes from directory_events where organization_id = ${orgId} order by seq`
+
 const syncNow = async () => {
   const before = (await runsOf(h, bridgeId)).length
   const res = await h.api('POST', `/bridges/${bridgeId}/sync`)
@@ -54,6 +59,17 @@ test('a new bridge syncs at once: pending -> syncing -> active, users appear, ex
 
   const [run] = await runsOf(h, bridgeId)
   expect(run).toMatchObject({ outcome: 'succeeded', attempt: 1, created: 9, updated: 0, deactivated: 0, excluded: 1, error: null })
+
+  // One user.created per user, committed with the sync, naming the bridge and its run; the
+  // manager, resolved at the end of the sync, is a user.updated of its own.
+  const events = await directoryEvents()
+  const created = events.filter((e) => e.type === 'user.created')
+  expect(created.map((e) => e.data.userName).sort()).toEqual([...users.keys()].sort())
+  for (const e of events) expect(e).toMatchObject({ source: 'bridge', bridgeId, runId: run!.id })
+  expect(created.every((e) => e.userId === e.data.id && users.get(e.data.userName)!.id === e.userId)).toBe(true)
+  const managed = events.filter((e) => e.type === 'user.updated')
+  expect(managed).toHaveLength(1)
+  expect(managed[0]!.changes).toEqual({ manager: [null, { id: users.get('user1@contoso.onmicrosoft.com')!.id }] })
 })
 
 test('the workflow carries its search attributes and memo', async () => {
@@ -73,11 +89,13 @@ test('re-syncing an unchanged directory writes nothing', async () => {
   const before = await usersOf(h.sql, orgId)
   const events = async () => (await h.sql<{ n: number }[]>`select count(*)::int as n from scim_events where organization_id = ${orgId}`)[0]!.n
   const eventsBefore = await events()
+  const changesBefore = (await directoryEvents()).length
   const run = await syncNow()
   expect(run).toMatchObject({ outcome: 'succeeded', created: 0, updated: 0, deactivated: 0, unchanged: 9, excluded: 1 })
   const after = await usersOf(h.sql, orgId)
   for (const [name, u] of after) expect(u.version).toBe(before.get(name)!.version)
   expect(await events()).toBe(eventsBefore)
+  expect((await directoryEvents()).length).toBe(changesBefore)
 })
 
 test('a change in the directory shows up on the next sync, audited with source bridge', async () => {
@@ -91,13 +109,16 @@ test('a change in the directory shows up on the next sync, audited with source b
     where organization_id = ${orgId} and user_id = ${user.id} order by id desc limit 1`
   expect(event).toMatchObject({ source: 'bridge', method: 'PATCH', path: `/bridges/${bridgeId}/users/${user.id}`, status: 200, bridgeId })
   expect(JSON.parse(event!.requestBody)).toEqual({ title: 'Manager' })
+  expect((await directoryEvents()).at(-1)).toMatchObject({ type: 'user.updated', userId: user.id, changes: { title: ['Engineer', 'Manager'] }, runId: run.id })
 })
 
 test('a user removed from the directory is deactivated, never deleted', async () => {
   graph.directory.remove(graphUser(4).id)
   const run = await syncNow()
   expect(run).toMatchObject({ deactivated: 1, unchanged: 8 })
-  expect((await usersOf(h.sql, orgId)).get('user4@contoso.onmicrosoft.com')).toMatchObject({ active: false, source: 'bridge' })
+  const user = (await usersOf(h.sql, orgId)).get('user4@contoso.onmicrosoft.com')
+  expect(user).toMatchObject({ active: false, source: 'bridge' })
+  expect((await directoryEvents()).at(-1)).toMatchObject({ type: 'user.deactivated', userId: user!.id, changes: { active: [true, false] }, runId: run.id })
 })
 
 test('PATCH: a newly excluded user is deactivated; a new interval is picked up', async () => {

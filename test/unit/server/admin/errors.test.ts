@@ -10,6 +10,7 @@ const log = createLog('error')
 // [what, error, status, code, Retry-After, the error's own message shown]
 const cases: [string, Error, number, string, boolean, boolean][] = [
   ['ApiError', new ApiError(401, 'unauthorized', 'send a token'), 401, 'unauthorized', false, true],
+  ['ApiError forbidden (a scope missing)', new ApiError(403, 'forbidden', 'this route needs the admin scope'), 403, 'forbidden', false, true],
   ['NotFound', new NotFound('bridge x does not exist'), 404, 'not_found', false, true],
   ['Conflict', new Conflict('already has one'), 409, 'conflict', false, true],
   ['InvalidInput', new InvalidInput('cursor: not a cursor'), 400, 'invalid_request', false, true],

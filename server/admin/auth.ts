@@ -1,0 +1,119 @@
+// Who may call an admin route. Every route declares the scope it needs as a route
+// option, `{ scope: 'directory:read' }` (an Elysia macro), and routes that manage the
+// whole service add `unbound: true`. Route groups get both options from
+// `.use(adminAuth(deps))`; the admin plugin refuses any route that declares no scope.
+//
+// Credentials: ADMIN_TOKEN is the root (every scope, every organization); access keys
+// (server/access-keys) have their scopes and may be bound to one organization. `admin`
+// grants every scope. Credential and scope are checked before the request is validated,
+// so a caller without access learns nothing about a route's input (401, then 403).
+// A bound key asking for another organization's resources gets the same 404 as if they
+// did not exist: a route's `:orgId` is checked here (once validated), anything else (a
+// bridge's id) by the route, with assertOrganization or organizationOf as a store's filter.
+import { type DocumentDecoration, Elysia } from 'elysia'
+import { keyHolder, type Scope } from '../access-keys/store'
+import type { Sql } from '../db/client'
+import type { Config } from '../config'
+import { NotFound } from '../errors'
+import { bearer, safeEqual } from '../http'
+import { ApiError } from './errors'
+
+export type { Scope }
+
+/** The caller of an admin route: ADMIN_TOKEN or an access key. */
+export type Principal = {
+  scopes: readonly Scope[]
+  /** The one organization the caller may see, or null for all of them. */
+  organizationId: string | null
+}
+
+const ROOT: Principal = { scopes: ['admin'], organizationId: null }
+
+/** The OpenAPI security scheme a route's scope is declared under (`detail.security`). */
+const SCHEME = 'adminApi'
+
+type AuthDeps = { sql: Sql; config: Pick<Config, 'ADMIN_TOKEN'> }
+
+// One authentication per request, shared by a route's checks and its handler.
+const principals = new WeakMap<Request, Promise<Principal>>()
+
+function allows(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.includes('admin') || principal.scopes.includes(scope)
+}
+
+/** NotFound, worded as the organization's own, when `orgId` is not the caller's organization. */
+export function assertOrganization(principal: Principal, orgId: string): void {
+  if (principal.organizationId !== null && principal.organizationId !== orgId) throw new NotFound(`organization ${orgId} does not exist`)
+}
+
+/** The organization filter for a caller's lookups: undefined means all of them. */
+export function organizationOf(principal: Principal): string | undefined {
+  return principal.organizationId ?? undefined
+}
+
+async function authenticate({ sql, config }: AuthDeps, request: Request): Promise<Principal> {
+  // No configured token means the admin API is closed, never open (access keys included).
+  if (!config.ADMIN_TOKEN) throw new ApiError(401, 'unauthorized', 'the admin API is disabled: set ADMIN_TOKEN on the server')
+  const token = bearer(request.headers.get('authorization'))
+  if (!token) throw new ApiError(401, 'unauthorized', 'send Authorization: Bearer <ADMIN_TOKEN or an access key>')
+  if (safeEqual(token, config.ADMIN_TOKEN)) return ROOT
+  const holder = await keyHolder(sql, token)
+  if (!holder) throw new ApiError(401, 'unauthorized', 'the bearer token is neither ADMIN_TOKEN nor a live access key (unknown or revoked)')
+  return { scopes: holder.scopes, organizationId: holder.organizationId }
+}
+
+function principalOf(deps: AuthDeps, request: Request): Promise<Principal> {
+  let principal = principals.get(request)
+  if (!principal) principals.set(request, (principal = authenticate(deps, request)))
+  return principal
+}
+
+/**
+ * The `scope` and `unbound` route options. Each route group uses it; the checks run in
+ * the transform phase (before validation), the handler gets `principal`.
+ */
+export function adminAuth(deps: AuthDeps) {
+  return new Elysia().macro({
+    scope: (needed: Scope) => ({
+      detail: { security: [{ [SCHEME]: [needed] }] },
+      async transform({ request }: { request: Request }) {
+        const principal = await principalOf(deps, request)
+        if (!allows(principal, needed)) {
+          throw new ApiError(403, 'forbidden', `this route needs the ${needed} scope (or admin); this key has ${principal.scopes.join(', ')}: use a key that has it`)
+        }
+      },
+      // Static routes have no params at all.
+      async resolve({ request, params }: { request: Request; params?: Record<string, string | undefined> }) {
+        const principal = await principalOf(deps, request)
+        if (params?.orgId !== undefined) assertOrganization(principal, params.orgId)
+        return { principal }
+      },
+    }),
+    // Managing organizations and keys is for the root: ADMIN_TOKEN or an unbound admin key.
+    unbound: {
+      detail: extension({ 'x-unbound': true }),
+      async transform({ request }: { request: Request }) {
+        const principal = await principalOf(deps, request)
+        if (principal.organizationId !== null || !allows(principal, 'admin')) {
+          throw new ApiError(403, 'forbidden', 'this route needs ADMIN_TOKEN or an admin key that is not bound to an organization')
+        }
+      },
+    },
+  })
+}
+
+/** OpenAPI extension fields in a route's detail (Elysia's type lists only the standard ones). */
+function extension(fields: Record<`x-${string}`, unknown>): DocumentDecoration {
+  return fields as DocumentDecoration
+}
+
+/** For the admin plugin: refuses a route that declares no scope (it would be open otherwise). */
+export function requireDeclaredScope({ request, route }: { request: Request; route: string }): void {
+  if (!principals.has(request)) throw new ApiError(500, 'internal', `admin route ${route} declares no scope: add a scope option`)
+}
+
+/** What a registered route declares (read from its hooks): for listing routes and their scopes. */
+export function declaredAccess(route: { hooks: { detail?: unknown } }): { scope: Scope | undefined; unbound: boolean } {
+  const detail = route.hooks.detail as { security?: Record<string, Scope[]>[]; 'x-unbound'?: boolean } | undefined
+  return { scope: detail?.security?.[0]?.[SCHEME]?.[0], unbound: detail?.['x-unbound'] === true }
+}

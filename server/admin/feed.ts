@@ -1,0 +1,65 @@
+// The directory's events in the admin API (README "Change events"): an organization's
+// change feed, oldest first, with long polling; and a user's history, newest first.
+import { Elysia } from 'elysia'
+import * as v from 'valibot'
+import { NotFound } from '../errors'
+import { readFeed, userHistory } from '../events/feed'
+import { EVENT_TYPES, type EventType } from '../events/outbox'
+import { getOrganization } from '../organizations/store'
+import { adminAuth, organizationOf } from './auth'
+import type { AdminDeps } from './deps'
+import { OrgParams, Uuid } from './model'
+
+const limit = (max: number, fallback: string) =>
+  v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, `must be an integer from 1 to ${max}`), v.transform(Number), v.minValue(1, `must be an integer from 1 to ${max}`), v.maxValue(max, `must be an integer from 1 to ${max}`)), fallback)
+
+const EventId = v.pipe(v.string(), v.regex(/^evt_\d{16}$/, 'must be an event id returned by this API'))
+
+const FeedQuery = v.object({
+  after: v.optional(EventId),
+  types: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean)),
+      v.check((list) => list.every((t) => (EVENT_TYPES as readonly string[]).includes(t)), `must be a comma-separated list of ${EVENT_TYPES.join(', ')}`),
+      v.transform((list) => list as EventType[]),
+    ),
+  ),
+  limit: limit(1000, '100'),
+  waitSeconds: v.optional(v.pipe(v.string(), v.regex(/^\d{1,2}$/, 'must be 0 to 30'), v.transform(Number), v.maxValue(30, 'must be 0 to 30')), '0'),
+})
+
+const HistoryQuery = v.object({ cursor: v.optional(EventId), limit: limit(200, '50') })
+
+/** How often a long poll looks again while nothing new has come. */
+const POLL_MS = 200
+
+export function feed(deps: AdminDeps) {
+  const { sql } = deps
+  return new Elysia({ name: 'admin-feed' })
+    .use(adminAuth(deps))
+    .get(
+      '/organizations/:orgId/events',
+      async ({ params, query, request }) => {
+        const org = await getOrganization(sql, params.orgId)
+        const deadline = performance.now() + query.waitSeconds * 1000
+        for (;;) {
+          const page = await readFeed(sql, org.id, query)
+          if (page.items.length > 0 || performance.now() >= deadline || request.signal.aborted) return page
+          await Bun.sleep(POLL_MS)
+        }
+      },
+      { params: OrgParams, query: FeedQuery, scope: 'events:read' },
+    )
+    .get(
+      '/users/:id/history',
+      async ({ params, query, principal }) => {
+        const history = await userHistory(sql, params.id, query)
+        // Another organization's user is as unknown as one that never was.
+        const bound = organizationOf(principal)
+        if (!history || (bound !== undefined && bound !== history.organizationId)) throw new NotFound(`user ${params.id} has no history (no such user)`)
+        return { items: history.items, nextCursor: history.nextCursor }
+      },
+      { params: v.object({ id: Uuid }), query: HistoryQuery, scope: 'directory:read' },
+    )
+}
