@@ -28,7 +28,14 @@ export interface SyncResult {
   counts: RunCounts
 }
 
-export type BridgeActivityDeps = { sql: Sql; log: Log; secretsKey?: string; connectorOptions?: HttpOptions }
+export type BridgeActivityDeps = {
+  sql: Sql
+  log: Log
+  secretsKey?: string
+  /** OUTBOUND_ALLOW_PRIVATE: provider URLs may be on loopback/private networks. */
+  allowPrivate: boolean
+  connectorOptions?: HttpOptions
+}
 
 /** Often enough that a cancellation (pause) reaches a running attempt within seconds, whatever the page size. */
 const HEARTBEAT_EVERY_MS = 1000
@@ -68,7 +75,7 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
     if (!row) throw bridgeMissing(input.bridgeId)
     const { provider, settings } = openSettings(row, parseSecretsKey(deps.secretsKey))
     // openSettings validated `settings` against `provider`'s schema; TypeScript cannot correlate the union's halves.
-    const connector = createConnector(provider, settings as never, deps.connectorOptions)
+    const connector = createConnector(provider, settings as never, { ...deps.connectorOptions, allowPrivate: deps.allowPrivate })
     const target = { ...input, runId, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio }
     const progress: Progress = { pages: 0, users: 0, cursor: null }
     const ticker = setInterval(() => heartbeat(progress), HEARTBEAT_EVERY_MS)

@@ -6,42 +6,17 @@
 // DATABASE_URL / TEMPORAL_ADDRESS are used when set; otherwise local services are started.
 // BENCH_DATABASE names the (dropped and recreated) database, so concurrent runs keep apart.
 import { readFileSync } from 'node:fs'
-import { admin } from '../server/admin'
-import { loadConfig } from '../server/config'
-import { connect } from '../server/db/client'
-import { migrate } from '../server/db/migrate'
-import { createLog } from '../server/log'
-import { connectTemporal } from '../server/temporal'
 import { FakeGraph, graphUser } from '../test/fixtures/fake-graph'
-import { ROOT, startPostgres, startTemporal } from '../dev/services'
+import { ROOT } from '../dev/services'
 import { loadAverage, machine } from './machine'
+import { startStack } from './stack'
 
 const USERS = Number(process.env.BENCH_USERS ?? 100_000)
 const CHANGED = Math.round(USERS / 100)
-const ADMIN_TOKEN = `bench-${crypto.randomUUID()}`
-
-const pg = await startPostgres({ database: process.env.BENCH_DATABASE ?? 'scim_bridge_bench', fast: true, fresh: true })
-const temporalDev = await startTemporal({ dbFile: null })
-const env = {
-  DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporalDev.address, TEMPORAL_TASK_QUEUE: `bench-${crypto.randomUUID()}`,
-  SECRETS_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex'), ADMIN_TOKEN, LOG_LEVEL: 'error',
-}
-const config = loadConfig(env)
-const sql = connect(pg.url, 5)
-await migrate(sql)
-const temporal = await connectTemporal(config)
-const app = admin({ config, sql, temporal, log: createLog('error') })
+const stack = await startStack(process.env.BENCH_DATABASE ?? 'scim_bridge_bench')
+const { sql, api } = stack
 const graph = new FakeGraph().populate(USERS)
-const worker = Bun.spawn(['bun', 'server/main.ts', 'worker'], { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'ignore', stderr: 'inherit' })
-
-async function api<T = { id: string }>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await app.handle(new Request(`http://bench/api/admin/v1${path}`, {
-    method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body),
-  }))
-  const json = (await res.json()) as T
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`)
-  return json
-}
+const worker = Bun.spawn(['bun', 'server/main.ts', 'worker'], { cwd: ROOT, env: { ...process.env, ...stack.env }, stdout: 'ignore', stderr: 'inherit' })
 
 type Run = { id: string; outcome: string; startedAt: string; finishedAt: string | null; created: number; updated: number; deactivated: number; error: string | null }
 
@@ -118,8 +93,5 @@ try {
   worker.kill('SIGTERM')
   await worker.exited
   graph.stop()
-  await temporal.close()
-  await sql.end()
-  await temporalDev.stop()
-  await pg.stop()
+  await stack.stop()
 }

@@ -19,6 +19,8 @@ export async function startLocalServices() {
   if (temporal.uiUrl) process.env.TEMPORAL_UI_URL ??= temporal.uiUrl
   process.env.ADMIN_TOKEN ||= devAdminToken()
   process.env.SECRETS_KEY ||= devSecretsKey()
+  // Fake IdPs and webhook receivers on this machine are the point of a local setup.
+  process.env.OUTBOUND_ALLOW_PRIVATE ||= 'true'
 
   return {
     banner(config: Config) {

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSy
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { SEARCH_ATTRIBUTE_NAMES } from '../bridge/search-attributes'
+import { WEBHOOK_SEARCH_ATTRIBUTE_NAMES } from '../webhook/search-attributes'
 
 export const ROOT = join(import.meta.dir, '..')
 /** Local state (clusters, dev secrets); SCIM_BRIDGE_DATA moves it (tests run a dev of their own). */
@@ -272,7 +273,7 @@ export async function startTemporal(opts: { dbFile?: string | null; grpcPort?: n
   let argv: string[]
   let kind: string
   if (cli) {
-    argv = [cli, 'server', 'start-dev', ...common, ...SEARCH_ATTRIBUTE_NAMES.flatMap((a) => ['--search-attribute', `${a}=Keyword`])]
+    argv = [cli, 'server', 'start-dev', ...common, ...[...SEARCH_ATTRIBUTE_NAMES, ...WEBHOOK_SEARCH_ATTRIBUTE_NAMES].flatMap((a) => ['--search-attribute', `${a}=Keyword`])]
     kind = 'temporal CLI'
   } else {
     argv = [buildTemporalDev(), ...common, '--parent-pid', String(process.pid)]

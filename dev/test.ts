@@ -27,7 +27,8 @@ console.log(`postgres: ${pg.kind}; temporal: ${temporal.address} (${temporal.kin
 
 let code = 1
 try {
-  const env = { DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' }
+  // The fakes (IdPs, webhook receivers) listen on loopback.
+  const env = { DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default', OUTBOUND_ALLOW_PRIVATE: 'true' }
   code = run(['bun', 'test', '--timeout', '60000', ...process.argv.slice(2)], env)
   // The outside checker runs on full runs only (not when a subset of files is named).
   if (code === 0 && process.argv.length <= 2) {

@@ -37,6 +37,8 @@ export const ConfigSchema = v.object({
   TRUSTED_PROXIES: v.optional(v.string(), ''),
   LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
   SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
+  // Webhook and bridge provider URLs may reach loopback/private networks (server/outbound.ts).
+  OUTBOUND_ALLOW_PRIVATE: v.optional(v.pipe(v.picklist(['true', 'false'], 'true or false'), v.transform((s) => s === 'true')), 'false'),
 })
 
 type Env = v.InferOutput<typeof ConfigSchema>

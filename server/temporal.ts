@@ -1,7 +1,8 @@
 // The Temporal client used by the HTTP server (admin actions on bridge workflows).
-import { Client, Connection, type ConnectionLike } from '@temporalio/client'
+import { Client, Connection, type ConnectionLike, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client'
 import { temporal as proto } from '@temporalio/proto'
 import type { Config } from './config'
+import { Conflict, Unavailable } from './errors'
 
 export type Temporal = { client: Client; connection: Connection; close(): Promise<void> }
 
@@ -38,4 +39,30 @@ export async function ensureSearchAttributes(connection: Pick<ConnectionLike, 'o
     searchAttributes: Object.fromEntries(missing.map((n) => [n, keyword])),
   })
   return missing
+}
+
+/**
+ * Runs `act` on a workflow the server keeps one of per row (a bridge's, a webhook
+ * endpoint's). One that is gone (terminated by hand) is started again from the row first.
+ * An Update its validator refused is a Conflict; Temporal not answering is Unavailable.
+ */
+export async function onWorkflow<T>(act: () => Promise<T>, restart: () => Promise<void>): Promise<T> {
+  try {
+    try {
+      return await act()
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e
+      await restart()
+      return await act()
+    }
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError) throw new Conflict(e.cause?.message ?? e.message)
+    throw temporalUnavailable(e)
+  }
+}
+
+/** `e` as the admin API should see it: our own errors pass, anything else is Temporal not answering. */
+export function temporalUnavailable(e: unknown): Error {
+  if (e instanceof Unavailable || e instanceof Conflict) return e
+  return new Unavailable('temporal', `Temporal did not answer: ${firstLine(e)}; check TEMPORAL_ADDRESS and that the server is running`)
 }

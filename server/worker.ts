@@ -1,4 +1,4 @@
-// The Temporal worker: bridge workflows (bundled from workflows/ in a child process) and their activities.
+// The Temporal worker: bridge and webhook workflows (bundled from workflows/ in a child process) and their activities.
 import { Client } from '@temporalio/client'
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker'
 import { createActivities } from '../activities'
@@ -7,6 +7,8 @@ import type { Config } from './config'
 import type { Sql } from './db/client'
 import type { Log } from './log'
 import { SEARCH_ATTRIBUTE_NAMES } from '../bridge/search-attributes'
+import { WEBHOOK_SEARCH_ATTRIBUTE_NAMES } from '../webhook/search-attributes'
+import { ensureWebhookWorkflows } from './webhooks/service'
 import { ensureSearchAttributes, firstLine } from './temporal'
 import { prepareWorkflowBundle } from './workflow-bundle'
 
@@ -33,7 +35,7 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
   }
   // One connection for the worker and the client that starts missing bridge workflows.
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE })
-  const registered = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, SEARCH_ATTRIBUTE_NAMES)
+  const registered = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, [...SEARCH_ATTRIBUTE_NAMES, ...WEBHOOK_SEARCH_ATTRIBUTE_NAMES])
   if (registered.length) deps.log.info('registered search attributes', registered)
   // webpack never runs here: a worker bundling its own workflows peaks ~150 MB higher.
   const workflowBundle = await prepareWorkflowBundle()
@@ -42,12 +44,14 @@ export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) 
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle,
-    activities: createActivities({ sql: deps.sql, log: deps.log, secretsKey: config.SECRETS_KEY }),
+    activities: createActivities({ sql: deps.sql, log: deps.log, secretsKey: config.SECRETS_KEY, allowPrivate: config.OUTBOUND_ALLOW_PRIVATE }),
     // Cancellation reaches a running activity with its next heartbeat: keep pausing a sync prompt.
     maxHeartbeatThrottleInterval: '2 seconds',
   })
   const bridges = await ensureBridgeWorkflows(client, deps.sql, config.TEMPORAL_TASK_QUEUE)
   if (bridges) deps.log.info('bridge workflows ensured', { bridges })
+  const endpoints = await ensureWebhookWorkflows(client, deps.sql, config.TEMPORAL_TASK_QUEUE)
+  if (endpoints) deps.log.info('webhook workflows ensured', { endpoints })
   const running = worker.run()
   return {
     worker,

@@ -30,7 +30,7 @@ export async function migratedSql(): Promise<Sql> {
 }
 
 export function testConfig(env: Record<string, string> = {}) {
-  return loadConfig({ ADMIN_TOKEN, PUBLIC_URL: 'http://localhost', LOG_LEVEL: 'error', ...env })
+  return loadConfig({ ADMIN_TOKEN, PUBLIC_URL: 'http://localhost', LOG_LEVEL: 'error', OUTBOUND_ALLOW_PRIVATE: 'true', ...env })
 }
 
 /**

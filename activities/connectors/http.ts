@@ -2,6 +2,7 @@
 // errors that name the provider, the status and what the operator should check.
 import type { DirectoryUser } from '../../bridge/directory'
 import type { Provider } from '../../bridge/providers'
+import { assertPublicUrl, OutboundRefused } from '../../server/outbound'
 
 export class ConnectorError extends Error {
   override readonly name = 'ConnectorError'
@@ -32,6 +33,8 @@ export interface HttpOptions {
   maxRetries?: number
   /** Longest Retry-After waited in-process; longer ones go back to Temporal's retry. */
   maxRetryDelayMs?: number
+  /** Provider URLs may point at loopback/private addresses (OUTBOUND_ALLOW_PRIVATE; server/outbound.ts). */
+  allowPrivate?: boolean
 }
 
 /** What to tell the operator to check, in the provider's own words. */
@@ -50,7 +53,7 @@ export interface RequestSpec {
   signal?: AbortSignal
 }
 
-const DEFAULTS = { timeoutMs: 30_000, maxRetries: 3, maxRetryDelayMs: 30_000 } satisfies Required<HttpOptions>
+const DEFAULTS = { timeoutMs: 30_000, maxRetries: 3, maxRetryDelayMs: 30_000, allowPrivate: false } satisfies Required<HttpOptions>
 
 export class Http {
   private readonly options: Required<HttpOptions>
@@ -127,6 +130,15 @@ export class Http {
   }
 
   private async attempt(url: string, spec: RequestSpec): Promise<{ status: number; headers: Headers; text: string }> {
+    if (!this.options.allowPrivate) {
+      try {
+        await assertPublicUrl(new URL(url))
+      } catch (e) {
+        // Refused before anything was sent: nothing an internal address answers can reach lastError.
+        if (e instanceof OutboundRefused) throw new ConnectorError(this.provider, `${describe(url, spec)} refused: ${e.message}; check the bridge settings`, { retryable: false })
+        throw e
+      }
+    }
     const timeout = AbortSignal.timeout(this.options.timeoutMs)
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout
     try {

@@ -3,40 +3,18 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import { exportEventsCsv, listEvents, type StatusClass } from '../audit'
-import { isCalendarDate } from '../dates'
 import { getOrganization } from '../organizations/store'
 import { adminAuth } from './auth'
 import type { AdminDeps } from './deps'
-import { OrgParams } from './model'
-
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i
-
-/**
- * An ISO 8601 date (UTC midnight) or timestamp with a zone. A `+` offset that arrived
- * unencoded in a query string reads as a space; it is put back.
- */
-const Timestamp = v.pipe(
-  v.string(),
-  v.transform((s) => s.replace(/ (\d{2}:?\d{2})$/, '+$1')),
-  v.check((s) => {
-    const m = TIMESTAMP.exec(s)
-    if (!m) return false
-    return isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))
-  }, 'must be an ISO 8601 date or timestamp with a zone, e.g. 2025-01-31 or 2025-01-31T12:00:00Z'),
-  v.transform((s) => new Date(s)),
-  v.check((d) => !Number.isNaN(d.getTime()), 'is not a valid date'),
-)
+import { Cursor, Limit, OrgParams, Timestamp } from './model'
 
 // Object-level, so the issue has no path of its own: the message names the parameter.
 const sinceBeforeUntil = <T extends { since?: Date; until?: Date }>() =>
   v.check<T, string>((q) => !q.since || !q.until || q.since < q.until, 'until: must be later than since')
 
 const ListFields = v.object({
-  limit: v.optional(
-    v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'must be an integer from 1 to 500'), v.transform(Number), v.minValue(1, 'must be an integer from 1 to 500'), v.maxValue(500, 'must be an integer from 1 to 500')),
-    '50',
-  ),
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(200, 'is not a cursor returned by this API'))),
+  limit: Limit(500, '50'),
+  cursor: v.optional(Cursor),
   method: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z]{1,16}$/, 'must be an HTTP method such as PATCH'), v.toUpperCase())),
   status: v.optional(
     v.pipe(

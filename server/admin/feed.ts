@@ -8,10 +8,7 @@ import { EVENT_TYPES, type EventType } from '../events/outbox'
 import { getOrganization } from '../organizations/store'
 import { adminAuth, organizationOf } from './auth'
 import type { AdminDeps } from './deps'
-import { OrgParams, Uuid } from './model'
-
-const limit = (max: number, fallback: string) =>
-  v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, `must be an integer from 1 to ${max}`), v.transform(Number), v.minValue(1, `must be an integer from 1 to ${max}`), v.maxValue(max, `must be an integer from 1 to ${max}`)), fallback)
+import { IdParams, Limit, OrgParams } from './model'
 
 const EventId = v.pipe(v.string(), v.regex(/^evt_\d{16}$/, 'must be an event id returned by this API'))
 
@@ -25,11 +22,11 @@ const FeedQuery = v.object({
       v.transform((list) => list as EventType[]),
     ),
   ),
-  limit: limit(1000, '100'),
+  limit: Limit(1000, '100'),
   waitSeconds: v.optional(v.pipe(v.string(), v.regex(/^\d{1,2}$/, 'must be 0 to 30'), v.transform(Number), v.maxValue(30, 'must be 0 to 30')), '0'),
 })
 
-const HistoryQuery = v.object({ cursor: v.optional(EventId), limit: limit(200, '50') })
+const HistoryQuery = v.object({ cursor: v.optional(EventId), limit: Limit(200, '50') })
 
 /** How often a long poll looks again while nothing new has come. */
 const POLL_MS = 200
@@ -60,6 +57,6 @@ export function feed(deps: AdminDeps) {
         if (!history || (bound !== undefined && bound !== history.organizationId)) throw new NotFound(`user ${params.id} has no history (no such user)`)
         return { items: history.items, nextCursor: history.nextCursor }
       },
-      { params: v.object({ id: Uuid }), query: HistoryQuery, scope: 'directory:read' },
+      { params: IdParams, query: HistoryQuery, scope: 'directory:read' },
     )
 }

@@ -9,9 +9,11 @@ import { apiKeys } from './api-keys'
 import { adminAuth, organizationOf, requireDeclaredScope } from './auth'
 import { bridges } from './bridges'
 import type { AdminDeps } from './deps'
+import { directory } from './directory'
 import { ADMIN_ERRORS, adminAnswer } from './errors'
 import { events } from './events'
 import { feed } from './feed'
+import { webhooks } from './webhooks'
 import { CreateOrganization, OrganizationPage, OrgParams } from './model'
 
 export type { AdminDeps }
@@ -89,6 +91,8 @@ export function admin(deps: AdminDeps) {
     )
     .use(events(deps))
     .use(feed(deps))
+    .use(webhooks(deps))
+    .use(directory(deps))
     .use(bridges(deps))
     .use(apiKeys(deps))
 }

@@ -2,6 +2,7 @@
 // body, and Elysia checks them before the handler runs. Bridge bodies: bridges/model.ts.
 import * as v from 'valibot'
 import { SCOPES } from '../access-keys/store'
+import { isCalendarDate } from '../dates'
 
 export const Uuid = v.pipe(v.string(), v.uuid('must be a UUID'))
 
@@ -9,13 +10,49 @@ export const Uuid = v.pipe(v.string(), v.uuid('must be a UUID'))
 const Name = v.pipe(v.string('a string'), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200, 'at most 200 characters'))
 
 export const OrgParams = v.object({ orgId: Uuid })
-export const BridgeParams = v.object({ id: Uuid })
-export const KeyParams = v.object({ id: Uuid })
+/** A route's `:id`: a bridge's, an access key's, a user's or a group's. */
+export const IdParams = v.object({ id: Uuid })
+export const BridgeParams = IdParams
+export const KeyParams = IdParams
+
+/** A page size from 1 to `max`, `fallback` when absent. */
+export const Limit = (max: number, fallback: string) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,4}$/, `must be an integer from 1 to ${max}`),
+      v.transform(Number),
+      v.minValue(1, `must be an integer from 1 to ${max}`),
+      v.maxValue(max, `must be an integer from 1 to ${max}`),
+    ),
+    fallback,
+  )
+
+/** An opaque cursor of a previous page; its store checks what it holds. */
+export const Cursor = v.pipe(v.string(), v.maxLength(200, 'is not a cursor returned by this API'))
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i
+
+/**
+ * An ISO 8601 date (UTC midnight) or timestamp with a zone. A `+` offset that arrived
+ * unencoded in a query string reads as a space; it is put back.
+ */
+export const Timestamp = v.pipe(
+  v.string(),
+  v.transform((s) => s.replace(/ (\d{2}:?\d{2})$/, '+$1')),
+  v.check((s) => {
+    const m = TIMESTAMP.exec(s)
+    if (!m) return false
+    return isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))
+  }, 'must be an ISO 8601 date or timestamp with a zone, e.g. 2025-01-31 or 2025-01-31T12:00:00Z'),
+  v.transform((s) => new Date(s)),
+  v.check((d) => !Number.isNaN(d.getTime()), 'is not a valid date'),
+)
 
 export const CreateOrganization = v.object({ name: Name })
 
 export const OrganizationPage = v.object({
-  limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be an integer'), v.transform(Number), v.minValue(1), v.maxValue(500)), '100'),
+  limit: Limit(500, '100'),
   after: v.optional(Uuid),
 })
 

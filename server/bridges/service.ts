@@ -12,7 +12,8 @@ import type { Sql, Tx } from '../db/client'
 import type { BridgePatch, CreateBridge, Retry } from './model'
 import { type BridgeRow, findBridge, listBridges, openSettings, sealSettings } from '../../bridge/store'
 import { type BridgeView, toView } from './view'
-import { type BridgeConfig, type BridgeDeps, onWorkflow, retryWaitOf, scheduleOf, startBridgeWorkflow, unavailable } from './workflows'
+import { temporalUnavailable } from '../temporal'
+import { type BridgeConfig, type BridgeDeps, onBridgeWorkflow, retryWaitOf, scheduleOf, startBridgeWorkflow } from './workflows'
 
 export type { BridgeDeps, BridgeView }
 
@@ -31,7 +32,7 @@ export async function createBridge(deps: BridgeDeps, orgId: string, input: Creat
   } catch (e) {
     // No bridge without its workflow: the create fails whole.
     await deps.sql`delete from bridges where id = ${id}`
-    throw e instanceof Unavailable ? e : unavailable(e)
+    throw temporalUnavailable(e)
   }
   return toView(row!, deps.config)
 }
@@ -76,7 +77,7 @@ export async function updateBridge(deps: BridgeDeps, id: string, patch: BridgePa
       updated_at = now()
     where id = ${row.id}
     returning *`
-  await onWorkflow(deps, updated!, (handle) => handle.executeUpdate(configureUpdate, { args: [scheduleOf(updated!)] }))
+  await onBridgeWorkflow(deps, updated!, (handle) => handle.executeUpdate(configureUpdate, { args: [scheduleOf(updated!)] }))
   return getBridge(deps, id)
 }
 
@@ -88,9 +89,9 @@ export async function actOnBridge(deps: BridgeDeps, id: string, action: BridgeAc
   if (action === 'sync') {
     // Whatever the attempt waits for (the directory's backoff, a lost worker's retry), sync now.
     const waitingForRetry = (await retryWaitOf(deps, row.id)) !== null
-    await onWorkflow(deps, row, (handle) => handle.executeUpdate(syncNowUpdate, { args: [{ waitingForRetry }] }))
+    await onBridgeWorkflow(deps, row, (handle) => handle.executeUpdate(syncNowUpdate, { args: [{ waitingForRetry }] }))
   } else {
-    await onWorkflow(deps, row, (handle) => handle.executeUpdate(ACTIONS[action]))
+    await onBridgeWorkflow(deps, row, (handle) => handle.executeUpdate(ACTIONS[action]))
   }
   return getBridge(deps, id)
 }
@@ -101,7 +102,7 @@ export async function deleteBridge(deps: BridgeDeps, id: string, orgId?: string)
   try {
     await deps.temporal.client.workflow.getHandle(bridgeWorkflowId(row.id)).terminate('bridge deleted through the admin API')
   } catch (e) {
-    if (!(e instanceof WorkflowNotFoundError)) throw unavailable(e)
+    if (!(e instanceof WorkflowNotFoundError)) throw temporalUnavailable(e)
   }
   await deps.sql`delete from bridges where id = ${row.id}`
 }

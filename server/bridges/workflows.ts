@@ -1,6 +1,6 @@
 // A bridge's workflow as the server sees it: started idempotently (one per bridge, ever
 // running), restarted from the row when it is gone, messaged with Updates.
-import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client'
+import type { Client, WorkflowHandle } from '@temporalio/client'
 import { optionalTsToDate } from '@temporalio/common/lib/time'
 import { temporal as proto } from '@temporalio/proto'
 import type { bridgeWorkflow } from '../../workflows/bridge'
@@ -9,8 +9,7 @@ import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../..
 import { getOrganization } from '../organizations/store'
 import type { Config } from '../config'
 import type { Sql } from '../db/client'
-import { Conflict, Unavailable } from '../errors'
-import { firstLine, type Temporal } from '../temporal'
+import { onWorkflow, type Temporal } from '../temporal'
 import type { BridgeRow } from '../../bridge/store'
 
 export type BridgeConfig = Pick<Config, 'SECRETS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>
@@ -53,26 +52,13 @@ export function scheduleOf(row: Pick<BridgeRow, 'intervalSeconds' | 'retry'>): S
 }
 
 /** Runs `fn` on the bridge's workflow; a workflow gone (terminated by hand) is restarted from the row first. */
-export async function onWorkflow<T>(deps: BridgeDeps, row: BridgeRow, fn: (handle: WorkflowHandle<typeof bridgeWorkflow>) => Promise<T>): Promise<T> {
+export function onBridgeWorkflow<T>(deps: BridgeDeps, row: BridgeRow, fn: (handle: WorkflowHandle<typeof bridgeWorkflow>) => Promise<T>): Promise<T> {
   const client = deps.temporal.client
   const handle = client.workflow.getHandle<typeof bridgeWorkflow>(bridgeWorkflowId(row.id))
-  try {
-    try {
-      return await fn(handle)
-    } catch (e) {
-      if (!(e instanceof WorkflowNotFoundError)) throw e
-      const org = await getOrganization(deps.sql, row.organizationId)
-      await startBridgeWorkflow(client, deps.config.TEMPORAL_TASK_QUEUE, row, org.name)
-      return await fn(handle)
-    }
-  } catch (e) {
-    if (e instanceof WorkflowUpdateFailedError) throw new Conflict(e.cause?.message ?? e.message)
-    throw unavailable(e)
-  }
-}
-
-export function unavailable(e: unknown): Unavailable {
-  return new Unavailable('temporal', `Temporal did not answer: ${firstLine(e)}; check TEMPORAL_ADDRESS and that the server is running`)
+  return onWorkflow(
+    () => fn(handle),
+    async () => startBridgeWorkflow(client, deps.config.TEMPORAL_TASK_QUEUE, row, (await getOrganization(deps.sql, row.organizationId)).name),
+  )
 }
 
 /** Temporal's word on a sync whose last attempt failed and whose next one is not running yet. */

@@ -7,6 +7,9 @@ import { FakeGraph } from '../../../fixtures/fake-graph'
 import { FakeOkta } from '../../../fixtures/fake-okta'
 import { FakeScim } from '../../../fixtures/fake-scim'
 
+/** The fakes listen on loopback, which bridges may reach only when OUTBOUND_ALLOW_PRIVATE says so. */
+export const LOOPBACK: HttpOptions = { allowPrivate: true }
+
 export type AnyFake = FakeGraph | FakeGoogle | FakeOkta | FakeScim
 
 export interface ConnectorCase {
@@ -23,7 +26,7 @@ export const cases: ConnectorCase[] = [
     usersPath: '/v1.0/users',
     start() {
       const fake = new FakeGraph()
-      return { fake, connect: (options) => createConnector('microsoft-entra', fake.settings(), options) }
+      return { fake, connect: (options) => createConnector('microsoft-entra', fake.settings(), { ...LOOPBACK, ...options }) }
     },
   },
   {
@@ -32,7 +35,7 @@ export const cases: ConnectorCase[] = [
     usersPath: '/admin/directory/v1/users',
     start() {
       const fake = new FakeGoogle()
-      return { fake, connect: (options) => createConnector('google-workspace', fake.settings(), options) }
+      return { fake, connect: (options) => createConnector('google-workspace', fake.settings(), { ...LOOPBACK, ...options }) }
     },
   },
   {
@@ -41,7 +44,7 @@ export const cases: ConnectorCase[] = [
     usersPath: '/api/v1/users',
     start() {
       const fake = new FakeOkta()
-      return { fake, connect: (options) => createConnector('okta', fake.settings(), options) }
+      return { fake, connect: (options) => createConnector('okta', fake.settings(), { ...LOOPBACK, ...options }) }
     },
   },
   {
@@ -50,7 +53,7 @@ export const cases: ConnectorCase[] = [
     usersPath: '/scim/v2/Users',
     start() {
       const fake = new FakeScim()
-      return { fake, connect: (options) => createConnector('scim', fake.settings(), options) }
+      return { fake, connect: (options) => createConnector('scim', fake.settings(), { ...LOOPBACK, ...options }) }
     },
   },
 ]

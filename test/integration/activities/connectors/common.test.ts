@@ -7,7 +7,7 @@ import { cases, drain, failure, type AnyFake } from './cases'
 for (const c of cases) {
   describe(c.provider, () => {
     let fake: AnyFake
-    let connect: (options?: { timeoutMs?: number }) => Connector
+    let connect: (options?: { timeoutMs?: number; allowPrivate?: boolean }) => Connector
 
     beforeEach(() => {
       ;({ fake, connect } = c.start())
@@ -25,6 +25,15 @@ for (const c of cases) {
       expect(new Set(users.map((u) => u.externalId)).size).toBe(total)
       expect(apiStatuses()).toEqual([200, 200, 200])
       expect(users.every((u) => u.email === u.email?.toLowerCase())).toBe(true)
+    })
+
+    test('a provider URL on a private address is refused before any request, and is not retried', async () => {
+      fake.populate(3)
+      const error = await failure(connect({ allowPrivate: false }).fetchPage(null))
+      expect(error).toBeInstanceOf(ConnectorError)
+      expect(error).toMatchObject({ retryable: false })
+      expect((error as Error).message).toContain('loopback, private or link-local')
+      expect(fake.requests).toEqual([])
     })
 
     test('an empty directory is one empty page', async () => {

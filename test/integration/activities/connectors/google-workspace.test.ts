@@ -3,7 +3,7 @@ import * as v from 'valibot'
 import { googleWorkspaceSettings } from '../../../../bridge/providers'
 import { createConnector } from '../../../../activities/connectors'
 import { FakeGoogle, googleUser } from '../../../fixtures/fake-google'
-import { drain, failure } from './cases'
+import { drain, failure, LOOPBACK } from './cases'
 
 let google: FakeGoogle
 beforeEach(() => {
@@ -12,7 +12,7 @@ beforeEach(() => {
 afterEach(() => google.stop())
 
 const connect = (settings: Partial<ReturnType<FakeGoogle['settings']>> = {}) =>
-  createConnector('google-workspace', { ...google.settings(), ...settings })
+  createConnector('google-workspace', { ...google.settings(), ...settings }, LOOPBACK)
 
 test('maps Directory users; suspended or archived users are inactive', async () => {
   google.populate(2)
@@ -62,7 +62,7 @@ test('the key file pasted as JSON text is accepted by the settings schema', asyn
     ...google.settings(),
     serviceAccountKey: JSON.stringify(google.serviceAccountKey()),
   })
-  expect((await createConnector('google-workspace', settings).fetchPage(null)).users).toHaveLength(1)
+  expect((await createConnector('google-workspace', settings, LOOPBACK).fetchPage(null)).users).toHaveLength(1)
 })
 
 test('an expired access token is refreshed once and the call retried', async () => {

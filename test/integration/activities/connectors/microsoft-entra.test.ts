@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import { ConnectorError, createConnector } from '../../../../activities/connectors'
 import { FakeGraph, graphUser } from '../../../fixtures/fake-graph'
-import { drain, failure } from './cases'
+import { drain, failure, LOOPBACK } from './cases'
 
 let graph: FakeGraph
 beforeEach(() => {
@@ -10,7 +10,7 @@ beforeEach(() => {
 afterEach(() => graph.stop())
 
 const connect = (settings: Partial<ReturnType<FakeGraph['settings']>> = {}) =>
-  createConnector('microsoft-entra', { ...graph.settings(), ...settings })
+  createConnector('microsoft-entra', { ...graph.settings(), ...settings }, LOOPBACK)
 
 test('maps Graph users, members only, with their manager, on one cached token', async () => {
   graph.populate(1500)

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import { createConnector } from '../../../../activities/connectors'
 import { FakeOkta, oktaUser, type OktaStatus } from '../../../fixtures/fake-okta'
-import { drain, failure } from './cases'
+import { drain, failure, LOOPBACK } from './cases'
 
 let okta: FakeOkta
 beforeEach(() => {
@@ -9,7 +9,7 @@ beforeEach(() => {
 })
 afterEach(() => okta.stop())
 
-const connect = () => createConnector('okta', okta.settings())
+const connect = () => createConnector('okta', okta.settings(), LOOPBACK)
 
 test('maps Okta users', async () => {
   okta.directory.add(oktaUser(1, { profile: { ...oktaUser(1).profile, email: 'User1@Example.COM', managerId: '00u-boss' } }))

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import { createConnector } from '../../../../activities/connectors'
 import { ENTERPRISE, FakeScim, scimUser } from '../../../fixtures/fake-scim'
-import { drain } from './cases'
+import { drain, LOOPBACK } from './cases'
 
 let scim: FakeScim
 beforeEach(() => {
@@ -9,7 +9,7 @@ beforeEach(() => {
 })
 afterEach(() => scim.stop())
 
-const connect = () => createConnector('scim', scim.settings())
+const connect = () => createConnector('scim', scim.settings(), LOOPBACK)
 
 test('maps SCIM users: primary email, name, enterprise extension, string booleans', async () => {
   scim.directory.add(

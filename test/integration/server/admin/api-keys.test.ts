@@ -49,6 +49,13 @@ async function bridgeRow(orgId: string): Promise<string> {
   return row!.id
 }
 
+async function webhookRow(orgId: string): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`
+    insert into webhook_endpoints (organization_id, url, secret_encrypted, cursor_seq)
+    values (${orgId}, 'https://hooks.example.com/x', 'v1:not-readable', 0) returning id`
+  return row!.id
+}
+
 describe('minting, listing, revoking', () => {
   test('the key is shown once, as sbk_ + 32 random bytes, never cached, stored only as its SHA-256', async () => {
     const orgId = await createOrg(sql)
@@ -168,10 +175,16 @@ describe('scopes', () => {
       'POST /bridges/:id/sync',
       'GET /bridges/:id/runs',
       'DELETE /api-keys/:id',
+      'GET /organizations/:orgId/users',
+      'GET /groups/:id/members',
     ]) expect(named).toContain(known)
     for (const r of routes) expect([r.method, r.path, SCOPES.includes(r.scope!)]).toEqual([r.method, r.path, true])
     for (const r of routes.filter((r) => /^\/(organizations|bridges|api-keys)\b/.test(r.path) && !/\/(users|groups|events|webhooks)\b/.test(r.path))) {
       expect([r.method, r.path, r.scope]).toEqual([r.method, r.path, 'admin'])
+    }
+    // The directory is read with directory:read.
+    for (const r of routes.filter((r) => /^\/(users|groups)\/|^\/organizations\/:orgId\/(users|groups)$/.test(r.path))) {
+      expect([r.method, r.path, r.scope]).toEqual([r.method, r.path, 'directory:read'])
     }
     expect(routes.filter((r) => r.unbound).map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       'DELETE /api-keys/:id',
@@ -210,36 +223,42 @@ describe('a key bound to an organization', () => {
   let key: string
   let bridgeA: string
   let bridgeB: string
+  let hookB: string
   beforeAll(async () => {
     orgA = await createOrg(sql)
     orgB = await createOrg(sql)
     key = (await mint({ scopes: ['admin'], organizationId: orgA })).key
     bridgeA = await bridgeRow(orgA)
     bridgeB = await bridgeRow(orgB)
+    hookB = await webhookRow(orgB)
   })
 
   const bodies: Record<string, unknown> = {
     'POST /organizations/:orgId/bridges': { provider: 'okta', settings: { orgUrl: 'https://acme.okta.com', apiToken: 'x' } },
     'PATCH /bridges/:id': {},
+    'POST /organizations/:orgId/webhooks': { url: 'https://hooks.example.com/x' },
+    'PATCH /webhooks/:id': {},
+    'POST /webhooks/:id/replay': { after: 'evt_0000000000000001' },
   }
 
   test("gets 404 for every route of another organization, exactly as for one that does not exist", async () => {
     const routes = app.routes
       .filter((r) => r.path.startsWith(`${BASE}/`))
       .map((r) => ({ method: r.method, path: r.path.slice(BASE.length) }))
-      .filter((r) => r.path.includes(':orgId') || r.path.startsWith('/bridges/:id'))
-    expect(routes.length).toBeGreaterThanOrEqual(17)
+      .filter((r) => r.path.includes(':orgId') || r.path.startsWith('/bridges/:id') || r.path.startsWith('/webhooks/:id'))
+    expect(routes.length).toBeGreaterThanOrEqual(30)
     for (const r of routes) {
       const body = bodies[`${r.method} ${r.path}`]
-      const path = (org: string, bridge: string) => r.path.replace(':orgId', org).replace('/bridges/:id', `/bridges/${bridge}`).replaceAll(/:\w+/g, () => other)
+      const path = (org: string, bridge: string, hook: string) =>
+        r.path.replace(':orgId', org).replace('/bridges/:id', `/bridges/${bridge}`).replace('/webhooks/:id', `/webhooks/${hook}`).replaceAll(/:\w+/g, () => other)
       const other = crypto.randomUUID()
-      const [noOrg, noBridge] = [crypto.randomUUID(), crypto.randomUUID()]
-      const bound = await as(key)(r.method, path(orgB, bridgeB), body)
-      const root = await admin(app)(r.method, path(noOrg, noBridge), body)
+      const [noOrg, noBridge, noHook] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
+      const bound = await as(key)(r.method, path(orgB, bridgeB, hookB), body)
+      const root = await admin(app)(r.method, path(noOrg, noBridge, noHook), body)
       expect([r.method, r.path, bound.status, bound.body.error.code]).toEqual([r.method, r.path, 404, 'not_found'])
       // What the root gets for ids that do not exist, the ids aside.
       const said = (reply: Reply, ...ids: string[]) => ids.reduce((m, id) => m.replaceAll(id, '<id>'), reply.body.error.message as string)
-      expect([r.method, r.path, root.status, said(root, noOrg, noBridge)]).toEqual([r.method, r.path, 404, said(bound, orgB, bridgeB)])
+      expect([r.method, r.path, root.status, said(root, noOrg, noBridge, noHook)]).toEqual([r.method, r.path, 404, said(bound, orgB, bridgeB, hookB)])
     }
   })
 

@@ -126,7 +126,7 @@ describe('the feed', () => {
   test('concurrent writers and a resuming reader: every event once, in commit order, numbers without gaps', async () => {
     const { orgId, scim } = await tenant(t.app)
     const WRITERS = 8
-    const PER_WRITER = 40
+    const PER_WRITER = 150
     let total = Infinity // known once the writers are done
     const seen: Event[] = []
     const reader = (async () => {

@@ -1,0 +1,88 @@
+// One workflow per webhook endpoint (id webhook-<endpointId>): deliver the organization's
+// events in order, for as long as the endpoint exists. The delivery activity waits for
+// events, sends a batch and records how far it got; Temporal's retry policy, shaped by
+// the endpoint's `retry`, spaces out the attempts while the receiver fails, and the
+// activity disables the endpoint at its failure limit. Admin actions are Updates that
+// persist the new state before answering; pausing or replaying cancels the delivery in
+// flight (what it already sent stays sent: delivery is at least once).
+import {
+  ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, makeContinueAsNewFunc,
+  proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow'
+import type { Activities } from '../activities'
+import {
+  configureWebhookUpdate, DEFAULT_WEBHOOK_RETRY, enableWebhookUpdate, pauseWebhookUpdate, replayWebhookUpdate, resumeWebhookUpdate, webhookStateQuery,
+  type WebhookRetry, type WebhookState, type WebhookStatus, type WebhookWorkflowInput,
+} from '../webhook/messages'
+import { ORGANIZATION_ID, WEBHOOK_ID, WEBHOOK_STATE } from '../webhook/search-attributes'
+import { QUICK } from './policies'
+
+const { saveWebhookStatus } = proxyActivities<Activities>(QUICK)
+
+/** The delivery activity's options: the endpoint's backoff, no attempt limit (the activity counts failures). */
+function deliveryActivity(retry: WebhookRetry) {
+  const r = { ...DEFAULT_WEBHOOK_RETRY, ...retry }
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: r.initialIntervalSeconds * 1000, backoffCoefficient: 2, maximumInterval: r.maximumIntervalSeconds * 1000 },
+  }).deliverWebhooks
+}
+
+export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void> {
+  const { endpointId, organizationId } = input
+  let status = input.status
+  let retry = input.retry
+  let inFlight: CancellationScope | null = null
+  /** Bumped by every admin action, so a delivery's late answer does not undo it. */
+  let actions = 0
+
+  const publish = () => upsertSearchAttributes([{ key: WEBHOOK_STATE, value: status.state }])
+  upsertSearchAttributes([{ key: WEBHOOK_ID, value: endpointId }, { key: ORGANIZATION_ID, value: organizationId }])
+  publish()
+
+  const save = async (patch: Partial<WebhookStatus> & { cursorSeq?: number }) => {
+    actions++
+    status = await saveWebhookStatus({ endpointId, ...patch })
+    publish()
+    return status
+  }
+  const only = (...states: WebhookState[]) => () => {
+    if (!states.includes(status.state)) {
+      throw ApplicationFailure.create({ message: `the endpoint is ${status.state}`, type: 'Refused', nonRetryable: true })
+    }
+  }
+
+  setHandler(webhookStateQuery, () => status)
+  setHandler(pauseWebhookUpdate, () => (inFlight?.cancel(), save({ state: 'paused' })), { validator: only('active') })
+  setHandler(resumeWebhookUpdate, () => save({ state: 'active' }), { validator: only('paused') })
+  setHandler(enableWebhookUpdate, () => save({ state: 'active', consecutiveFailures: 0, lastError: null }), { validator: only('disabled') })
+  setHandler(replayWebhookUpdate, (afterSeq) => (inFlight?.cancel(), save({ cursorSeq: afterSeq })))
+  setHandler(configureWebhookUpdate, (next) => {
+    retry = next
+    inFlight?.cancel() // the next attempt runs with the new backoff
+    return status
+  })
+
+  while (!workflowInfo().continueAsNewSuggested) {
+    await condition(() => status.state === 'active' || workflowInfo().continueAsNewSuggested)
+    if (status.state !== 'active') break
+    inFlight = new CancellationScope()
+    const seen = actions
+    try {
+      const result = await inFlight.run(() => deliveryActivity(retry)({ endpointId }))
+      if (actions === seen) status = result.status
+      publish()
+    } catch (err) {
+      if (isCancellation(err)) continue
+      const cause = err instanceof ActivityFailure ? err.cause : undefined
+      if (!(cause instanceof ApplicationFailure) || cause.type !== 'WebhookDisabled') throw err
+      status = (cause.details?.[0] as WebhookStatus | undefined) ?? { ...status, state: 'disabled' }
+      publish()
+    } finally {
+      inFlight = null
+    }
+  }
+  await condition(allHandlersFinished)
+  await makeContinueAsNewFunc<typeof webhookWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes })({ ...input, retry, status })
+}
