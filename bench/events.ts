@@ -8,7 +8,7 @@
 // 3. delivery: 20,000 pending events to one loopback receiver by the webhook workflow, vs
 //    a bare loop POSTing the same signed bodies to the same receiver; then the lag from
 //    commit to receiver at 200 events/s.
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { appendChanges } from '../server/events/outbox'
@@ -38,6 +38,7 @@ async function bridgeBench(cwd: string, database: string): Promise<{ seconds: nu
 
 async function writeOverhead() {
   const dir = mkdtempSync(join(tmpdir(), 'scim-bridge-events-baseline-'))
+  chmodSync(dir, 0o755) // its Postgres runs as the postgres user
   try {
     const archive = Bun.spawn(['git', 'archive', BASELINE_REV], { cwd: ROOT, stdout: 'pipe' })
     const untar = Bun.spawn(['tar', '-x', '-C', dir], { stdin: archive.stdout })

@@ -85,7 +85,7 @@ export async function listUsers(sql: Tx, orgId: string, f: UserFilter & PageQuer
       ${byUpdate ? sql`array[(extract(epoch from u.updated_at) * 1000000)::bigint::text, u.id::text]` : sql`array[u.id::text]`} as keys
     from users u
     where u.organization_id = ${orgId}
-      ${f.active === undefined ? sql`` : sql`and u.active = ${f.active}`}
+      ${f.active === undefined ? sql`` : f.active ? sql`and u.active` : sql`and not u.active`}
       ${f.source === undefined ? sql`` : sql`and u.source = ${f.source}`}
       ${f.bridgeId === undefined ? sql`` : sql`and u.bridge_id = ${f.bridgeId}::uuid`}
       ${f.q === undefined ? sql`` : sql`and (${startsWith(sql, sql`lower(u.user_name)`, f.q)} or ${startsWith(sql, sql`lower(u.email)`, f.q)} or ${startsWith(sql, sql`lower(u.display_name)`, f.q)})`}

@@ -48,11 +48,15 @@ export async function appendChanges(sql: Tx, orgId: string, source: EventSource,
     jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as c (ord bigint, type text, user_id uuid, group_id uuid, data jsonb, before jsonb)`)
 }
 
-/** A temporary table a long writer (a bridge sync) stages its changes in, appended by appendStagedChanges. */
+/**
+ * A temporary table a long writer (a bridge sync) stages its changes in, appended by
+ * appendStagedChanges. A created user may be staged without its view (`data` null): the
+ * append reads it from the row then, rather than carrying 100,000 views through the table.
+ */
 export async function beginStagingChanges(sql: Tx): Promise<void> {
   await sql`
     create temporary table staged_changes (
-      ord bigint generated always as identity primary key, type text not null, user_id uuid, group_id uuid, data jsonb not null, before jsonb
+      ord bigint generated always as identity primary key, type text not null, user_id uuid, group_id uuid, data jsonb, before jsonb
     ) on commit drop`
 }
 
@@ -63,7 +67,7 @@ export async function appendStagedChanges(sql: Tx, orgId: string, source: EventS
   return n
 }
 
-/** `rows` yields (ord 1..n, type, user_id, group_id, data, before). */
+/** `rows` yields (ord 1..n, type, user_id, group_id, data, before); a null `data` is the user's view now. */
 async function append(sql: Tx, orgId: string, source: EventSource, n: number, rows: postgres.PendingQuery<postgres.Row[]>): Promise<void> {
   const bridgeId = source.kind === 'bridge' ? source.bridgeId : null
   const runId = source.kind === 'bridge' ? source.runId : null
@@ -81,7 +85,8 @@ async function append(sql: Tx, orgId: string, source: EventSource, n: number, ro
         when c.type = 'user.updated' and (c.before -> 'active') = 'false' and (c.data -> 'active') = 'true' then 'user.reactivated'
         else c.type
       end,
-      c.user_id, c.group_id, ${source.kind}, ${bridgeId}, ${runId}, ${scimEventId}, c.data,
+      c.user_id, c.group_id, ${source.kind}, ${bridgeId}, ${runId}, ${scimEventId}, coalesce(c.data, directory_user(u.*)),
       case when c.before is null then null else directory_changes(c.before, c.data) end
-    from counter, ${rows}`
+    from counter, ${rows}
+    left join users u on c.data is null and u.organization_id = ${orgId} and u.id = c.user_id`
 }

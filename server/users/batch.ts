@@ -189,8 +189,8 @@ export async function createStagedUsers(sql: Tx, orgId: string, bridgeId: string
   const [result] = await sql<{ created: number; taken: { externalId: string; userName: string }[] }[]>`
     with inserted as (insert into users (${sql(CREATE_COLUMNS)})
       select ${sql(CREATE_COLUMNS)} from bridge_sync_creates s, jsonb_populate_record(null::users, ${shared.user}::text::jsonb || s.user_row) order by s.seq
-      on conflict do nothing returning id, directory_user(users.*) as view
-    ), changed as (insert into staged_changes (type, user_id, data) select 'user.created', id, view from inserted
+      on conflict do nothing returning id
+    ), changed as (insert into staged_changes (type, user_id) select 'user.created', id from inserted
     ), audited as (insert into scim_events (${sql(EVENT_COLUMNS)})
       select ${sql(EVENT_COLUMNS)} from bridge_sync_creates s, jsonb_populate_record(null::scim_events, ${shared.event}::text::jsonb || s.event_row)
       where user_id in (select id from inserted) order by s.seq

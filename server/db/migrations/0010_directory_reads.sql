@@ -3,8 +3,11 @@
 -- Lists are ordered by id (by updated_at, id with updatedSince) and keyset-paged: an
 -- index on the filter's column followed by the order's serves both at once.
 
--- active=true|false and source=scim|bridge|manual, in id order.
-create index users_active on users (organization_id, active, id);
+-- active=false, in id order. Inactive users are the few, so a partial index (and no cost
+-- to a bridge creating 100,000 active users); active=true reads the primary key in id
+-- order, filtered. (A full (active, id) index cost the initial sync ~10%, measured.)
+create index users_inactive on users (organization_id, id) where not active;
+-- source=scim|bridge|manual, in id order.
 create index users_source on users (organization_id, source, id);
 
 -- bridgeId, in id order. Replaces 0002's (organization_id, bridge_id) rather than adding
