@@ -6,6 +6,7 @@ import type { Fragment } from 'postgres'
 import type { Tx } from '../server/db/client'
 import type { BridgeState, BridgeStatus } from '../bridge/messages'
 import type { Conflict } from './reconcile/plan'
+import type { GroupCounts } from '../server/groups/batch'
 
 export type BridgeRef = { organizationId: string; bridgeId: string }
 export type StatusPatch = Partial<BridgeStatus>
@@ -53,7 +54,7 @@ export const markFailed = (sql: Tx, ref: BridgeRef, failure: { consecutiveFailur
     state = 'failed', consecutive_failures = ${failure.consecutiveFailures}, last_error = ${failure.lastError},
     next_sync_at = ${failure.retryInMs === null ? null : sql`now() + ${failure.retryInMs} * interval '1 millisecond'`}`)
 
-export interface RunCounts {
+export interface RunCounts extends GroupCounts {
   created: number
   updated: number
   deactivated: number
@@ -61,6 +62,11 @@ export interface RunCounts {
   excluded: number
   conflicts: number
   conflictSamples: Conflict[]
+}
+
+export const NO_COUNTS: RunCounts = {
+  created: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, conflicts: 0, conflictSamples: [],
+  groupsCreated: 0, groupsUpdated: 0, groupsDeleted: 0, membershipsAdded: 0, membershipsRemoved: 0,
 }
 
 /**
@@ -93,10 +99,12 @@ export async function startRun(sql: Tx, ref: BridgeRef, attempt: number): Promis
 export async function finishRun(
   sql: Tx, ref: BridgeRef, runId: string, outcome: 'succeeded' | 'failed' | 'cancelled', counts: RunCounts | null, error: string | null = null,
 ): Promise<void> {
-  const c = counts ?? { created: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, conflicts: 0, conflictSamples: [] }
+  const c = counts ?? NO_COUNTS
   await sql`
     update bridge_runs set outcome = ${outcome}, finished_at = now(), error = ${error},
       created = ${c.created}, updated = ${c.updated}, deactivated = ${c.deactivated}, unchanged = ${c.unchanged},
-      excluded = ${c.excluded}, conflicts = ${c.conflicts}, conflict_samples = ${JSON.stringify(c.conflictSamples)}::text::jsonb
+      excluded = ${c.excluded}, conflicts = ${c.conflicts}, conflict_samples = ${JSON.stringify(c.conflictSamples)}::text::jsonb,
+      groups_created = ${c.groupsCreated}, groups_updated = ${c.groupsUpdated}, groups_deleted = ${c.groupsDeleted},
+      memberships_added = ${c.membershipsAdded}, memberships_removed = ${c.membershipsRemoved}
     where organization_id = ${ref.organizationId} and id = ${runId} and outcome = 'running'`
 }

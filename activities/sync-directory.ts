@@ -9,20 +9,21 @@
 import { heartbeat } from '@temporalio/activity'
 import type { Sql, Tx } from '../server/db/client'
 import { appendStagedChanges } from '../server/events/outbox'
+import type { PreviewSamples } from '../bridge/messages'
 import {
   beginStaging, createStagedUsers, deactivateUsers, loadActiveManaged, loadStoredForMatch, resolveManagers, stageCreates, updateUsers, withStoreEmail,
 } from '../server/users/batch'
-import type { BridgeRef, RunCounts } from './bridge-state'
+import { type BridgeRef, NO_COUNTS, type RunCounts } from './bridge-state'
+import { syncGroups } from './sync-groups'
 import type { DirectoryUser, StoredUser } from '../bridge/directory'
 import type { Connector } from './connectors'
-import { type Conflict, createPlanContext, guardDeactivations, matchKeys, planDeactivations, planPage, type PlanContext } from './reconcile/plan'
+import { type Conflict, createPlanContext, DeactivationRefused, guardDeactivations, matchKeys, planDeactivations, planPage, type PlanContext } from './reconcile/plan'
 import { beginContext, contextFor } from './sync-context'
 
-export class DeactivationRefused extends Error {
-  override readonly name = 'DeactivationRefused'
-}
 
 export interface SyncTarget extends BridgeRef {
+  /** The bridge's `syncGroups`: groups and memberships too (activities/sync-groups.ts). */
+  syncGroups: boolean
   /** The run this sync is (bridge_runs): its events name it. */
   runId: string
   excludedEmails: string[]
@@ -48,25 +49,45 @@ const MANAGED_CHUNK = 5000
  */
 const COLLECT_EVERY_USERS = 5000
 
-export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector, signal: AbortSignal, progress: Progress): Promise<RunCounts> {
+/**
+ * What a preview collects instead of writing: the plan's counts and first examples, and
+ * the guard's verdict. Given to syncDirectory, it makes the sync write nothing (its
+ * temporary tables aside) and take no row lock.
+ */
+export class Preview {
+  readonly samples: Omit<PreviewSamples, 'conflicts'> = { create: [], update: [], deactivate: [] }
+  reactivate = 0
+  refused: string | null = null
+
+  add<K extends keyof Preview['samples']>(kind: K, items: Preview['samples'][K]): void {
+    const room = Math.max(0, MAX_PREVIEW_SAMPLES - this.samples[kind].length)
+    ;(this.samples[kind] as unknown[]).push(...items.slice(0, room))
+  }
+}
+
+const MAX_PREVIEW_SAMPLES = 20
+
+export function syncDirectory(
+  sql: Sql, target: SyncTarget, connector: Connector, signal: AbortSignal, progress: Progress, preview?: Preview,
+): Promise<RunCounts> {
   const { organizationId: org, bridgeId } = target
   return sql.begin(async (tx) => {
     // One sync per bridge at a time: a cancelled attempt still finishing holds the next one here.
-    await tx`select pg_advisory_xact_lock(hashtextextended(${bridgeId}, 0))`
+    if (!preview) await tx`select pg_advisory_xact_lock(hashtextextended(${bridgeId}, 0))`
     // A page's lookup is best planned for THIS organization's size (probe the indexes of a big
     // one, scan a small one): no generic plan, whose parameter arrays are also never hashed.
     await tx`set local plan_cache_mode = force_custom_plan`
     await beginStaging(tx)
     await beginContext(tx)
     const ctx = createPlanContext(bridgeId, target.excludedEmails)
-    const counts: RunCounts = { created: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, conflicts: 0, conflictSamples: [] }
+    const counts: RunCounts = { ...NO_COUNTS, conflictSamples: [] }
     const held: { id: string; userName: string }[] = []
     const collect = collector(COLLECT_EVERY_USERS)
     let cursor: string | null = null
     do {
       signal.throwIfAborted()
       const page = await connector.fetchPage(cursor, signal)
-      held.push(...(await applyPage(tx, target, page.users.map(withStoreEmail), ctx, counts)))
+      held.push(...(await applyPage(tx, target, page.users.map(withStoreEmail), ctx, counts, preview)))
       Object.assign(progress, { pages: progress.pages + 1, users: progress.users + page.users.length, cursor: page.next })
       heartbeat(progress)
       cursor = page.next
@@ -93,6 +114,11 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
       collect(managed.length)
     }
     const refusal = guardDeactivations({ activeManaged, toDeactivate: held.length, maxRatio: target.maxDeactivationRatio })
+    if (preview) {
+      preview.refused = refusal
+      preview.add('deactivate', held.map((u) => ({ userName: u.userName })))
+      return { ...counts, deactivated: held.length }
+    }
     if (refusal) throw new DeactivationRefused(refusal)
 
     const { created, taken } = await createStagedUsers(tx, org, bridgeId)
@@ -101,6 +127,7 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
     addConflicts(counts, taken.map((u) => ({ externalId: u.externalId, userName: u.userName, reason: 'user-name-taken' })))
     counts.deactivated = await deactivateUsers(tx, org, bridgeId, held)
     await resolveManagers(tx, org, bridgeId)
+    if (target.syncGroups) Object.assign(counts, await syncGroups(tx, target, connector, signal, progress))
     signal.throwIfAborted() // a cancelled sync commits nothing
     // Last: the append holds the organization's event sequence until the commit.
     await appendStagedChanges(tx, org, { kind: 'bridge', bridgeId, runId: target.runId })
@@ -108,8 +135,8 @@ export function syncDirectory(sql: Sql, target: SyncTarget, connector: Connector
   })
 }
 
-/** Plans one page against the stored users it may match; applies its updates, stages its creates, returns its deactivations. */
-async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], base: PlanContext, counts: RunCounts) {
+/** Plans one page against the stored users it may match; applies its updates, stages its creates (or, previewing, counts them), returns its deactivations. */
+async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], base: PlanContext, counts: RunCounts, preview?: Preview) {
   const { organizationId: org, bridgeId } = target
   const { stored, open } = await loadCandidates(tx, target, users)
   // Only an open user can create or rename: the others never look at the userNames taken.
@@ -119,8 +146,16 @@ async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], bas
   await record()
   const userName = new Map<string, string>()
   for (const u of stored) userName.set(u.id, u.userName)
-  await stageCreates(tx, org, bridgeId, plan.create)
-  counts.updated += await updateUsers(tx, org, bridgeId, plan.update.map((u) => ({ ...u, userName: userName.get(u.id)! })))
+  if (preview) {
+    counts.created += plan.create.length
+    counts.updated += plan.update.length
+    preview.reactivate += plan.update.filter((u) => u.changes.active === true).length
+    preview.add('create', plan.create.map((u) => ({ userName: u.userName, email: u.email })))
+    preview.add('update', plan.update.map((u) => ({ userName: userName.get(u.id)!, changes: u.changes })))
+  } else {
+    await stageCreates(tx, org, bridgeId, plan.create)
+    counts.updated += await updateUsers(tx, org, bridgeId, plan.update.map((u) => ({ ...u, userName: userName.get(u.id)! })))
+  }
   counts.unchanged += plan.unchanged
   counts.excluded += plan.excluded
   addConflicts(counts, plan.conflicts)

@@ -10,11 +10,12 @@ import { findBridge, InvalidSettings, openSettings } from '../bridge/store'
 import { databaseTrouble, type Sql } from '../server/db/client'
 import type { Log } from '../server/log'
 import { backoffDelayMs, INFRA_RETRY_MS } from '../bridge/backoff'
-import { bridgeWorkflowId, reportAttemptSignal, type BridgeStatus } from '../bridge/messages'
+import { bridgeWorkflowId, reportAttemptSignal, type BridgeStatus, type PreviewInput, type PreviewResult } from '../bridge/messages'
 import { bridgeMissing, closeAbandonedRun, finishRun, markFailed, markSucceeded, markSyncing, saveStatus, startRun, type BridgeRef, type RunCounts, type StatusPatch } from './bridge-state'
 import { ConnectorError, createConnector, type HttpOptions } from './connectors'
 import { parseSecretsKey, SecretsError } from '../bridge/secrets'
-import { DeactivationRefused, syncDirectory, type Progress } from './sync-directory'
+import { DeactivationRefused } from './reconcile/plan'
+import { Preview, syncDirectory, type Progress, type SyncTarget } from './sync-directory'
 
 export interface SyncInput extends BridgeRef {
   /** Which sync of the workflow this is (its reports name it). */
@@ -27,6 +28,8 @@ export interface SyncResult {
   status: BridgeStatus
   counts: RunCounts
 }
+
+
 
 export type BridgeActivityDeps = {
   sql: Sql
@@ -76,7 +79,7 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
     const { provider, settings } = openSettings(row, parseSecretsKey(deps.secretsKey))
     // openSettings validated `settings` against `provider`'s schema; TypeScript cannot correlate the union's halves.
     const connector = createConnector(provider, settings as never, { ...deps.connectorOptions, allowPrivate: deps.allowPrivate })
-    const target = { ...input, runId, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio }
+    const target = { ...input, runId, syncGroups: row.syncGroups, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio }
     const progress: Progress = { pages: 0, users: 0, cursor: null }
     const ticker = setInterval(() => heartbeat(progress), HEARTBEAT_EVERY_MS)
     try {
@@ -140,7 +143,47 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
     }
   }
 
-  return { syncBridge, saveBridgeStatus: (input: BridgeRef & { patch: StatusPatch }) => saveStatus(sql, input, input.patch) }
+  /**
+   * What a sync would do now, writing nothing and locking no row: the same pull and plan.
+   * A directory error is a failure of its own kind (ConnectorError), retried like a sync's
+   * only when the provider asks to be (429, 5xx); bad credentials fail at once.
+   */
+  async function previewBridge(input: PreviewInput): Promise<PreviewResult> {
+    const key = parseSecretsKey(deps.secretsKey)
+    let target: SyncTarget
+    let opened
+    try {
+      if ('bridgeId' in input) {
+        const row = await findBridge(sql, input.bridgeId, input.organizationId)
+        if (!row) throw bridgeMissing(input.bridgeId)
+        opened = openSettings(row, key)
+        target = { ...input, bridgeId: row.id, runId: '', syncGroups: false, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio }
+      } else {
+        opened = openSettings({ id: input.sealedAs, provider: input.provider, settingsEncrypted: input.settingsEncrypted }, key)
+        // A bridge not yet saved manages no user: its id is one nothing carries.
+        target = { ...input, bridgeId: input.sealedAs, runId: '', syncGroups: false }
+      }
+      const connector = createConnector(opened.provider, opened.settings as never, { ...deps.connectorOptions, allowPrivate: deps.allowPrivate })
+      const preview = new Preview()
+      const counts = await syncDirectory(sql, target, connector, Context.current().cancellationSignal, { pages: 0, users: 0, cursor: null }, preview)
+      return {
+        counts: {
+          create: counts.created, update: counts.updated - preview.reactivate, reactivate: preview.reactivate, deactivate: counts.deactivated,
+          unchanged: counts.unchanged, excluded: counts.excluded, conflicts: counts.conflicts,
+        },
+        samples: { ...preview.samples, conflicts: counts.conflictSamples },
+        refused: preview.refused,
+      }
+    } catch (err) {
+      const failure = classify(err)
+      throw ApplicationFailure.create({
+        message: failure.message, type: failure.type, nonRetryable: failure.nonRetryable,
+        ...(failure.retryAfterMs !== undefined ? { nextRetryDelay: failure.retryAfterMs } : {}),
+      })
+    }
+  }
+
+  return { syncBridge, previewBridge, saveBridgeStatus: (input: BridgeRef & { patch: StatusPatch }) => saveStatus(sql, input, input.patch) }
 }
 
 type Classified = { type: string; message: string; nonRetryable: boolean; retryAfterMs?: number }

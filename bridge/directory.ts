@@ -1,6 +1,6 @@
 // The bridge's records, shared by the connectors (activities/), the planner and the users
-// store (server/users/batch.ts): what a directory user is, and how a stored user and an
-// update look to the planner.
+// store (server/users/batch.ts): what a directory user and group are, and how a stored
+// user and an update look to the planner.
 
 export interface DirectoryUser {
   /** The provider's immutable id (Graph object id, Google id, Okta id, SCIM id). */
@@ -17,6 +17,14 @@ export interface DirectoryUser {
   employeeNumber: string | null
   /** The manager's id in the same provider, when the provider gives one. */
   managerExternalId: string | null
+}
+
+/** A group as the directory has it; members come separately (they can be many). */
+export interface DirectoryGroup {
+  /** The provider's immutable id. */
+  externalId: string
+  displayName: string
+  description: string | null
 }
 
 export type UserSource = 'scim' | 'bridge' | 'manual'

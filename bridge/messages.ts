@@ -63,3 +63,28 @@ export const syncNowUpdate = defineUpdate<BridgeStatus, [SyncNowOptions]>('syncN
 export const configureUpdate = defineUpdate<BridgeStatus, [Schedule]>('configure')
 
 export type AdminAction = 'pause' | 'resume' | 'enable' | 'syncNow'
+
+/**
+ * A bridge to preview (workflows/preview.ts): a saved one (its id), or one about to be
+ * created, whose settings travel sealed with SECRETS_KEY under `sealedAs` (Temporal keeps
+ * activity inputs).
+ */
+export type PreviewInput = { organizationId: string; excludedEmails: string[]; maxDeactivationRatio: number } & (
+  | { bridgeId: string }
+  | { sealedAs: string; provider: Provider; settingsEncrypted: string }
+)
+
+export interface PreviewSamples {
+  create: { userName: string; email: string | null }[]
+  update: { userName: string; changes: Record<string, unknown> }[]
+  deactivate: { userName: string }[]
+  conflicts: { externalId: string; userName: string; reason: string }[]
+}
+
+/** What a sync would do now: counts, the first examples of each, and the guard's verdict. */
+export interface PreviewResult {
+  counts: { create: number; update: number; reactivate: number; deactivate: number; unchanged: number; excluded: number; conflicts: number }
+  samples: PreviewSamples
+  /** The guard that would stop the sync, and why; null when it would run. */
+  refused: string | null
+}

@@ -16,6 +16,7 @@ export interface BridgeRow {
   excludedEmails: string[]
   retry: RetrySettings
   maxDeactivationRatio: number
+  syncGroups: boolean
   state: BridgeState
   consecutiveFailures: number
   lastSyncAt: Date | null

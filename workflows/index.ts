@@ -2,3 +2,4 @@
 export { ping } from './ping'
 export { bridgeWorkflow } from './bridge'
 export { webhookWorkflow } from './webhook'
+export { previewWorkflow } from './preview'

@@ -1,6 +1,5 @@
 // The one HTTP path of every connector: timeouts, Retry-After, token refresh, and
 // errors that name the provider, the status and what the operator should check.
-import type { DirectoryUser } from '../../bridge/directory'
 import type { Provider } from '../../bridge/providers'
 import { assertPublicUrl, OutboundRefused } from '../../server/outbound'
 
@@ -107,10 +106,24 @@ export class Http {
     return { accessToken: body.access_token, expiresInSeconds: Number(body.expires_in) || 3600 }
   }
 
-  /** Maps a page's raw users; a malformed one fails the page rather than vanish (and be deactivated). */
-  users<T>(url: string, raw: unknown, toUser: (raw: T) => DirectoryUser | null): DirectoryUser[] {
-    if (!Array.isArray(raw)) throw this.unexpected(url, {}, 'no list of users')
-    return raw.map((item: T) => toUser(item) ?? failWith(this.unexpected(url, {}, 'a user without an id or a user name')))
+  /** The same client for endpoints that need other rights (groups): `hints` say what to check there. */
+  withHints(hints: Partial<Hints>): Http {
+    return new Http(this.provider, { ...this.hints, ...hints }, this.options, this.isRateLimited)
+  }
+
+  /**
+   * Maps a page's raw users, groups or members, those `keep` accepts; a malformed one fails
+   * the page rather than vanish (a user would be deactivated, a group emptied).
+   */
+  records<T, R>(
+    url: string,
+    raw: unknown,
+    kind: 'user' | 'group' | 'member',
+    map: (raw: T) => R | null,
+    keep: (raw: T) => boolean = () => true,
+  ): R[] {
+    if (!Array.isArray(raw)) throw this.unexpected(url, {}, `no list of ${kind}s`)
+    return raw.filter(keep).map((item: T) => map(item) ?? failWith(this.unexpected(url, {}, `a ${kind} without an id or a name`)))
   }
 
   /** A response that parsed but is not what the API documents. */
@@ -235,6 +248,19 @@ export function sameOriginUrl(provider: Provider, candidate: string, base: strin
     throw new ConnectorError(provider, message, { retryable: false })
   }
   return url.href
+}
+
+/**
+ * Paging by next-page URLs (Graph nextLink, Okta Link): the cursor is the URL itself,
+ * checked against `base` both when the provider gives it and when a heartbeat gives it back.
+ */
+export function linkPaging(provider: Provider, base: string) {
+  return {
+    /** What to fetch: the list's first page, or the cursor. */
+    url: (cursor: string | null, first: string) => (cursor ? sameOriginUrl(provider, cursor, base) : first),
+    /** The cursor after a page: its next link, null at the end. */
+    next: (link: string | null | undefined) => (link ? sameOriginUrl(provider, link, base) : null),
+  }
 }
 
 /** The `rel="next"` target of an RFC 8288 Link header, if any. */

@@ -20,4 +20,4 @@ export function createConnector<P extends Provider>(provider: P, settings: Setti
 }
 
 export { ConnectorError, type HttpOptions } from './http'
-export type { Connector, Page } from './types'
+export type { Connector, GroupPage, MemberPage, Page } from './types'

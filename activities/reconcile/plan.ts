@@ -99,16 +99,30 @@ export function planDeactivations(
  * bridge's active users, or all of them: an IdP outage or a lost permission that returns
  * an empty or partial directory must never lock an organization out. `maxRatio` 1 allows all.
  */
+/** A guard refused the sync: nothing of it is committed, and it counts as a failure. */
+export class DeactivationRefused extends Error {
+  override readonly name = 'DeactivationRefused'
+}
+
 export function guardDeactivations(input: { activeManaged: number; toDeactivate: number; maxRatio?: number }): string | null {
-  const { activeManaged, toDeactivate, maxRatio = 0.2 } = input
-  if (toDeactivate <= 0 || maxRatio >= 1) return null
-  const check = 'check the provider (an outage, an expired permission or a changed filter can hide users)'
-  if (toDeactivate >= activeManaged) {
-    return `refusing to deactivate all ${activeManaged} active users of this bridge: the directory returned none of them; ${check}, or set maxDeactivationRatio to 1 if this is intended`
+  return guardRemovals({ managed: input.activeManaged, removing: input.toDeactivate, maxRatio: input.maxRatio }, { verb: 'deactivate', noun: 'active users', hidden: 'users' })
+}
+
+/** The same guard for the groups a bridge manages: a group gone from the directory is deleted, with its memberships. */
+export function guardGroupDeletions(input: { managed: number; toDelete: number; maxRatio?: number }): string | null {
+  return guardRemovals({ managed: input.managed, removing: input.toDelete, maxRatio: input.maxRatio }, { verb: 'delete', noun: 'groups', hidden: 'groups' })
+}
+
+function guardRemovals(n: { managed: number; removing: number; maxRatio?: number }, words: { verb: string; noun: string; hidden: string }): string | null {
+  const { managed, removing, maxRatio = 0.2 } = n
+  if (removing <= 0 || maxRatio >= 1) return null
+  const check = `check the provider (an outage, an expired permission or a changed filter can hide ${words.hidden})`
+  if (removing >= managed) {
+    return `refusing to ${words.verb} all ${managed} ${words.noun} of this bridge: the directory returned none of them; ${check}, or set maxDeactivationRatio to 1 if this is intended`
   }
-  const ratio = toDeactivate / activeManaged
+  const ratio = removing / managed
   if (ratio <= maxRatio + 1e-9) return null
-  return `refusing to deactivate ${toDeactivate} of ${activeManaged} active users (${percent(ratio)} > ${percent(maxRatio)}): the directory no longer lists them; ${check}, or raise maxDeactivationRatio`
+  return `refusing to ${words.verb} ${removing} of ${managed} ${words.noun} (${percent(ratio)} > ${percent(maxRatio)}): the directory no longer lists them; ${check}, or raise maxDeactivationRatio`
 }
 
 interface StoredIndex {

@@ -1,6 +1,7 @@
 // Admin API: bridges (README "Admin API"). Mounted inside the admin plugin (its errors);
 // a bridge's id is looked up within the caller's organization when its key is bound to one.
 import { Elysia } from 'elysia'
+import { previewNewBridge, previewSavedBridge } from '../bridges/preview'
 import * as Bridges from '../bridges/service'
 import { CreateBridge, BridgePatch, RunsQuery } from '../bridges/model'
 import { adminAuth, organizationOf, type Principal } from './auth'
@@ -23,6 +24,12 @@ export function bridges(deps: AdminDeps) {
       },
       { params: OrgParams, body: CreateBridge, scope: 'admin' },
     )
+    .post('/organizations/:orgId/bridges/preview', ({ params, body }) => previewNewBridge(deps, params.orgId, body), {
+      params: OrgParams,
+      body: CreateBridge,
+      scope: 'admin',
+    })
+    .post('/bridges/:id/preview', ({ params, principal }) => previewSavedBridge(deps, params.id, organizationOf(principal)), { params: BridgeParams, scope: 'admin' })
     .get('/organizations/:orgId/bridges', async ({ params }) => ({ items: await Bridges.listOrganizationBridges(deps, params.orgId) }), {
       params: OrgParams,
       scope: 'admin',

@@ -32,6 +32,7 @@ const BridgeOptions = v.object({
   excludedEmails: v.optional(ExcludedEmails, []),
   retry: v.optional(Retry, {}),
   maxDeactivationRatio: v.optional(Ratio, 0.2),
+  syncGroups: v.optional(v.boolean('true or false'), true),
 })
 
 export const CreateBridge = v.intersect([BridgeOptions, providerSettings])
@@ -45,6 +46,7 @@ export const BridgePatch = v.object({
   excludedEmails: v.optional(ExcludedEmails),
   retry: v.optional(Retry),
   maxDeactivationRatio: v.optional(Ratio),
+  syncGroups: v.optional(v.boolean('true or false')),
 })
 
 export const RunsQuery = v.object({

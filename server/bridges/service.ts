@@ -23,9 +23,9 @@ export async function createBridge(deps: BridgeDeps, orgId: string, input: Creat
   const key = secretsKey(deps.config)
   const id = crypto.randomUUID()
   const [row] = await deps.sql<BridgeRow[]>`
-    insert into bridges (organization_id, id, provider, settings_encrypted, interval_seconds, excluded_emails, retry, max_deactivation_ratio)
+    insert into bridges (organization_id, id, provider, settings_encrypted, interval_seconds, excluded_emails, retry, max_deactivation_ratio, sync_groups)
     values (${org.id}, ${id}, ${provider}, ${sealSettings(id, settings, key)}, ${options.intervalSeconds}, ${options.excludedEmails}::text[],
-      ${JSON.stringify(withoutNulls(options.retry))}::text::jsonb, ${options.maxDeactivationRatio})
+      ${JSON.stringify(withoutNulls(options.retry))}::text::jsonb, ${options.maxDeactivationRatio}, ${options.syncGroups})
     returning *`
   try {
     await startBridgeWorkflow(deps.temporal.client, deps.config.TEMPORAL_TASK_QUEUE, row!, org.name)
@@ -74,6 +74,7 @@ export async function updateBridge(deps: BridgeDeps, id: string, patch: BridgePa
       excluded_emails = ${patch.excludedEmails ?? row.excludedEmails}::text[],
       retry = ${JSON.stringify(retry)}::text::jsonb,
       max_deactivation_ratio = ${patch.maxDeactivationRatio ?? row.maxDeactivationRatio},
+      sync_groups = ${patch.syncGroups ?? row.syncGroups},
       updated_at = now()
     where id = ${row.id}
     returning *`
@@ -113,7 +114,8 @@ export async function listRuns(sql: Sql, id: string, { limit, cursor }: { limit:
     ? sql`and (started_at, id) < (select started_at, id from bridge_runs where organization_id = ${row.organizationId} and id = ${cursor})`
     : sql``
   const items = await sql<{ id: string }[]>`
-    select id, attempt, started_at, finished_at, outcome, created, updated, deactivated, unchanged, excluded, conflicts, conflict_samples, error
+    select id, attempt, started_at, finished_at, outcome, created, updated, deactivated, unchanged, excluded, conflicts, conflict_samples,
+      groups_created, groups_updated, groups_deleted, memberships_added, memberships_removed, error
     from bridge_runs where organization_id = ${row.organizationId} and bridge_id = ${row.id} ${after}
     order by started_at desc, id desc limit ${limit}`
   return { items, nextCursor: items.length === limit ? items.at(-1)!.id : null }
@@ -138,7 +140,7 @@ async function mustFind(sql: Tx, id: string, orgId?: string): Promise<BridgeRow>
   return row
 }
 
-function secretsKey(config: BridgeConfig): Buffer {
+export function secretsKey(config: BridgeConfig): Buffer {
   try {
     return parseSecretsKey(config.SECRETS_KEY)
   } catch (e) {

@@ -29,6 +29,7 @@ export function toView(row: BridgeRow, config: BridgeConfig) {
       maxConsecutiveFailures: row.retry.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
     } satisfies Required<RetrySettings>,
     maxDeactivationRatio: row.maxDeactivationRatio,
+    syncGroups: row.syncGroups,
     settings: shownSettings(row, config),
     workflowId,
     ...(config.TEMPORAL_UI_URL

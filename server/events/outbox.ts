@@ -67,7 +67,7 @@ export async function appendStagedChanges(sql: Tx, orgId: string, source: EventS
   return n
 }
 
-/** `rows` yields (ord 1..n, type, user_id, group_id, data, before); a null `data` is the user's view now. */
+/** `rows` yields (ord 1..n, type, user_id, group_id, data, before); a null `data` is the user's (or the group's) view now. */
 async function append(sql: Tx, orgId: string, source: EventSource, n: number, rows: postgres.PendingQuery<postgres.Row[]>): Promise<void> {
   const bridgeId = source.kind === 'bridge' ? source.bridgeId : null
   const runId = source.kind === 'bridge' ? source.runId : null
@@ -85,8 +85,9 @@ async function append(sql: Tx, orgId: string, source: EventSource, n: number, ro
         when c.type = 'user.updated' and (c.before -> 'active') = 'false' and (c.data -> 'active') = 'true' then 'user.reactivated'
         else c.type
       end,
-      c.user_id, c.group_id, ${source.kind}, ${bridgeId}, ${runId}, ${scimEventId}, coalesce(c.data, directory_user(u.*)),
+      c.user_id, c.group_id, ${source.kind}, ${bridgeId}, ${runId}, ${scimEventId}, coalesce(c.data, case when u.id is not null then directory_user(u.*) when g.id is not null then directory_group(g.*) end),
       case when c.before is null then null else directory_changes(c.before, c.data) end
     from counter, ${rows}
-    left join users u on c.data is null and u.organization_id = ${orgId} and u.id = c.user_id`
+    left join users u on c.data is null and u.organization_id = ${orgId} and u.id = c.user_id
+    left join groups g on c.data is null and c.user_id is null and g.organization_id = ${orgId} and g.id = c.group_id`
 }

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, expect, test } from 'bun:test'
 import * as v from 'valibot'
 import { googleWorkspaceSettings } from '../../../../bridge/providers'
 import { createConnector } from '../../../../activities/connectors'
-import { FakeGoogle, googleUser } from '../../../fixtures/fake-google'
-import { drain, failure, LOOPBACK } from './cases'
+import { FakeGoogle, GROUPS_SCOPE, googleGroup, googleMember, googleUser } from '../../../fixtures/fake-google'
+import { drain, drainGroups, drainMembers, failure, LOOPBACK } from './cases'
 
 let google: FakeGoogle
 beforeEach(() => {
@@ -109,4 +109,51 @@ test('an unreadable private key is a non-retryable error before any request', as
 test("Google's 403 userRateLimitExceeded is a retryable rate limit, not a permission error", async () => {
   google.populate(1).quotaExceededOnce()
   expect(await failure(connect().fetchPage(null))).toMatchObject({ status: 403, retryable: true })
+})
+
+test('groups.list and members.list with the documented parameters, on a token of their own scope', async () => {
+  google.populate(1).populateGroups(1, 1)
+  const connector = connect()
+  await connector.fetchPage(null)
+  await connector.fetchGroupsPage(null)
+  await connector.fetchMembersPage(googleGroup(1).id, null)
+  expect(google.log()).toEqual([
+    'POST /token 200',
+    'GET /admin/directory/v1/users 200',
+    'POST /token 200',
+    'GET /admin/directory/v1/groups 200',
+    `GET /admin/directory/v1/groups/${googleGroup(1).id}/members 200`,
+  ])
+  expect(google.requests[3]!.search).toBe('?customer=my_customer&maxResults=200')
+  expect(google.requests[4]!.search).toBe('?maxResults=200&includeDerivedMembership=true')
+})
+
+test('a group without a name is named by its email', async () => {
+  google.groups.add(googleGroup(1, { name: '' }))
+  expect((await drainGroups(connect())).groups).toEqual([
+    { externalId: googleGroup(1).id, displayName: 'group1@example.com', description: null },
+  ])
+})
+
+test("a nested group's users are members too (derived membership); GROUP and CUSTOMER entries are skipped", async () => {
+  google.populate(4)
+  const u1 = googleUser(1).id
+  const u2 = googleUser(2).id
+  const u3 = googleUser(3).id
+  google.groups.add(googleGroup(2), [u2, u3])
+  google.groups.add(googleGroup(1), [googleMember(google.customerId, 'CUSTOMER'), u1, googleMember(googleGroup(2).id, 'GROUP')])
+  google.pageSize = 2
+  const { userIds, pages } = await drainMembers(connect(), googleGroup(1).id)
+  // CUSTOMER, u1 | GROUP, u2 | u3.
+  expect(pages).toBe(3)
+  expect(userIds).toEqual([u1, u2, u3])
+})
+
+test('a delegation without the groups scope: users still sync, groups fail naming the scope', async () => {
+  google.populate(1).populateGroups(1, 1).delegatedScopes.delete(GROUPS_SCOPE)
+  const connector = connect()
+  expect((await connector.fetchPage(null)).users).toHaveLength(1)
+  const error = await failure(connector.fetchGroupsPage(null))
+  expect(error).toMatchObject({ provider: 'google-workspace', status: 401, retryable: false })
+  expect((error as Error).message).toContain(`domain-wide delegation grants ${GROUPS_SCOPE}`)
 })

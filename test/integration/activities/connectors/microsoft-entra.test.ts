@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import { ConnectorError, createConnector } from '../../../../activities/connectors'
-import { FakeGraph, graphUser } from '../../../fixtures/fake-graph'
-import { drain, failure, LOOPBACK } from './cases'
+import { FakeGraph, graphGroup, graphMember, graphUser } from '../../../fixtures/fake-graph'
+import { drain, drainMembers, failure, LOOPBACK } from './cases'
 
 let graph: FakeGraph
 beforeEach(() => {
@@ -125,4 +125,46 @@ test('a resumed sync continues from the cursor with a new connector (a retried a
     received += page.users.length
   }
   expect(received).toBe(2000)
+})
+
+test('asks for groups and their transitive members with the documented queries', async () => {
+  graph.populate(1).populateGroups(1, 1)
+  const connector = connect()
+  await connector.fetchGroupsPage(null)
+  await connector.fetchMembersPage(graphGroup(1).id, null)
+  expect(graph.log().slice(1)).toEqual(['GET /v1.0/groups 200', `GET /v1.0/groups/${graphGroup(1).id}/transitiveMembers 200`])
+  expect(Object.fromEntries(new URLSearchParams(graph.requests[1]!.search))).toEqual({ $select: 'id,displayName,description', $top: '999' })
+  expect(Object.fromEntries(new URLSearchParams(graph.requests[2]!.search))).toEqual({ $select: 'id', $top: '999' })
+})
+
+test("a group's users include its nested groups' users; devices, service principals and groups are skipped, across nextLinks", async () => {
+  graph.populate(5)
+  const u1 = graphUser(1).id
+  const u2 = graphUser(2).id
+  const u3 = graphUser(3).id
+  const u4 = graphUser(4).id
+  const nested = graphGroup(2)
+  graph.groups.add(nested, [u3, u4, u1])
+  graph.groups.add(graphGroup(1), [
+    u1,
+    graphMember('20000000-0000-4000-8000-000000000001', 'device'),
+    u2,
+    graphMember('30000000-0000-4000-8000-000000000001', 'servicePrincipal'),
+    graphMember(nested.id, 'group'),
+  ])
+  graph.pageSize = 2
+  const { userIds, pages } = await drainMembers(connect(), graphGroup(1).id)
+  // Seven members in all (u1 once): u1, device | u2, servicePrincipal | group, u3 | u4.
+  expect(pages).toBe(4)
+  expect(userIds).toEqual([u1, u2, u3, u4])
+  const followed = graph.requests.slice(2).map((r) => new URLSearchParams(r.search).has('$skiptoken'))
+  expect(followed).toEqual([true, true, true])
+})
+
+test('a groups nextLink to another host is refused', async () => {
+  graph.populateGroups(3, 0).linkOrigin = 'http://evil.example'
+  graph.pageSize = 2
+  const error = await failure(connect().fetchGroupsPage(null))
+  expect(error).toMatchObject({ provider: 'microsoft-entra', retryable: false })
+  expect((error as Error).message).toContain('refusing to follow a next-page link to http://evil.example')
 })

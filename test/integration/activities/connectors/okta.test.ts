@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import { createConnector } from '../../../../activities/connectors'
-import { FakeOkta, oktaUser, type OktaStatus } from '../../../fixtures/fake-okta'
-import { drain, failure, LOOPBACK } from './cases'
+import { FakeOkta, oktaGroup, oktaUser, type OktaStatus } from '../../../fixtures/fake-okta'
+import { drain, drainGroups, drainMembers, failure, LOOPBACK } from './cases'
 
 let okta: FakeOkta
 beforeEach(() => {
@@ -69,4 +69,25 @@ test('a next link to another host is refused', async () => {
 test('a 401 says to check the API token', async () => {
   okta.rejectCredentials = true
   expect(((await failure(connect().fetchPage(null))) as Error).message).toContain('check the API token')
+})
+
+test('groups: BUILT_IN (Everyone) is left out; OKTA_GROUP and APP_GROUP are kept, 200 a page', async () => {
+  okta.groups
+    .add(oktaGroup(1, { type: 'BUILT_IN', profile: { name: 'Everyone', description: 'All users in your organization' } }))
+    .add(oktaGroup(2))
+    .add(oktaGroup(3, { type: 'APP_GROUP', profile: { name: 'CN=Sales,OU=Groups,DC=example,DC=com', description: null } }))
+  expect((await drainGroups(connect())).groups).toEqual([
+    { externalId: oktaGroup(2).id, displayName: 'Group 2', description: 'Team 2' },
+    { externalId: oktaGroup(3).id, displayName: 'CN=Sales,OU=Groups,DC=example,DC=com', description: null },
+  ])
+  expect(okta.requests.map((r) => r.search)).toEqual(['?limit=200'])
+})
+
+test("a group's users span pages by the Link header, 200 a page", async () => {
+  okta.populate(250).populateGroups(1, 250)
+  const { userIds, pages } = await drainMembers(connect(), oktaGroup(1).id)
+  expect(pages).toBe(2)
+  expect(userIds).toEqual(okta.directory.list().map((u) => u.id))
+  expect(okta.log()).toEqual([`GET /api/v1/groups/${oktaGroup(1).id}/users 200`, `GET /api/v1/groups/${oktaGroup(1).id}/users 200`])
+  expect(okta.requests.map((r) => r.search)).toEqual(['?limit=200', `?after=${oktaUser(200).id}&limit=200`])
 })

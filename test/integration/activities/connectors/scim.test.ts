@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from 'bun:test'
 import { createConnector } from '../../../../activities/connectors'
-import { ENTERPRISE, FakeScim, scimUser } from '../../../fixtures/fake-scim'
-import { drain, LOOPBACK } from './cases'
+import { ENTERPRISE, FakeScim, scimGroup, scimMember, scimUser } from '../../../fixtures/fake-scim'
+import { drain, drainGroups, LOOPBACK } from './cases'
 
 let scim: FakeScim
 beforeEach(() => {
@@ -66,4 +66,24 @@ test('a server that ignores paging (returns everyone at once) is read once', asy
   const { users, pages } = await drain(connect())
   expect(users).toHaveLength(250)
   expect(pages).toBe(1)
+})
+
+test('groups are paged with startIndex/count, without their members', async () => {
+  scim.populate(2).populateGroups(150, 2)
+  const { groups, pages } = await drainGroups(connect())
+  expect([groups.length, pages]).toEqual([150, 2])
+  const queries = scim.requests.map((r) => Object.fromEntries(new URLSearchParams(r.search)))
+  expect(queries).toEqual([
+    { startIndex: '1', count: '100', excludedAttributes: 'members' },
+    { startIndex: '101', count: '100', excludedAttributes: 'members' },
+  ])
+})
+
+test('members come in one response: Group members are skipped, members without a type are users', async () => {
+  scim.populate(3)
+  scim.groups.add(scimGroup(2), ['scim-3'])
+  scim.groups.add(scimGroup(1), ['scim-1', scimMember('scim-group-2', 'Group'), scimMember('scim-2')])
+  expect(await connect().fetchMembersPage('scim-group-1', null)).toEqual({ userIds: ['scim-1', 'scim-2'], next: null })
+  expect(scim.log()).toEqual(['GET /scim/v2/Groups/scim-group-1 200'])
+  expect(scim.requests[0]!.search).toBe('?attributes=members')
 })

@@ -235,6 +235,7 @@ describe('a key bound to an organization', () => {
 
   const bodies: Record<string, unknown> = {
     'POST /organizations/:orgId/bridges': { provider: 'okta', settings: { orgUrl: 'https://acme.okta.com', apiToken: 'x' } },
+    'POST /organizations/:orgId/bridges/preview': { provider: 'okta', settings: { orgUrl: 'https://acme.okta.com', apiToken: 'x' } },
     'PATCH /bridges/:id': {},
     'POST /organizations/:orgId/webhooks': { url: 'https://hooks.example.com/x' },
     'PATCH /webhooks/:id': {},

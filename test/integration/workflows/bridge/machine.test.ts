@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity'
 import { NativeConnection, Worker } from '@temporalio/worker'
 import { temporal as proto } from '@temporalio/proto'
 import type { SyncInput, SyncResult } from '../../../../activities/sync'
-import type { StatusPatch } from '../../../../activities/bridge-state'
+import { NO_COUNTS, type StatusPatch } from '../../../../activities/bridge-state'
 import { prepareWorkflowBundle } from '../../../../server/workflow-bundle'
 import {
   bridgeWorkflowId, configureUpdate, enableUpdate, pauseUpdate, resumeUpdate, stateQuery, syncNowUpdate,
@@ -16,7 +16,7 @@ import {
 } from '../../../../bridge/messages'
 
 const taskQueue = `bridge-workflow-${crypto.randomUUID()}`
-const COUNTS = { created: 0, updated: 0, deactivated: 0, unchanged: 0, excluded: 0, conflicts: 0, conflictSamples: [] }
+const COUNTS = { ...NO_COUNTS }
 
 /** What a stubbed attempt does: succeed, fail (retryable after `retryInMs`, or not), or run until cancelled. */
 type Step = { kind: 'ok' } | { kind: 'fail'; nonRetryable?: boolean; retryInMs?: number; silent?: boolean } | { kind: 'hang' }

@@ -3,6 +3,7 @@ import type { DirectoryUser, StoredUser } from '../../../../bridge/directory'
 import {
   createPlanContext,
   guardDeactivations,
+  guardGroupDeletions,
   matchKeys,
   planDeactivations,
   planPage,
@@ -372,6 +373,20 @@ describe('guardDeactivations', () => {
     ['ratio 1 allows everything', 100, 100, 1, null],
   ])('%s', (_name, activeManaged, toDeactivate, maxRatio, expected) => {
     const refusal = guardDeactivations({ activeManaged, toDeactivate, ...(maxRatio === undefined ? {} : { maxRatio }) })
+    if (expected === null) expect(refusal).toBeNull()
+    else expect(refusal).toMatch(expected)
+  })
+})
+
+describe('guardGroupDeletions', () => {
+  test.each<[string, number, number, number | undefined, RegExp | null]>([
+    ['no group gone', 5, 0, undefined, null],
+    ['one of five gone (20%)', 5, 1, undefined, null],
+    ['two of five gone', 5, 2, undefined, /refusing to delete 2 of 5 groups \(40% > 20%\).*can hide groups/],
+    ['every group gone', 4, 4, 0.99, /refusing to delete all 4 groups of this bridge/],
+    ['ratio 1 allows it', 4, 4, 1, null],
+  ])('%s', (_name, managed, toDelete, maxRatio, expected) => {
+    const refusal = guardGroupDeletions({ managed, toDelete, ...(maxRatio === undefined ? {} : { maxRatio }) })
     if (expected === null) expect(refusal).toBeNull()
     else expect(refusal).toMatch(expected)
   })
