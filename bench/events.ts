@@ -28,7 +28,7 @@ const wanted = (part: string) => !ONLY || ONLY.includes(part)
 
 /** Runs bench/bridge.ts in `cwd` and returns its initial sync seconds and the worker's peak RSS. */
 async function bridgeBench(cwd: string, database: string): Promise<{ seconds: number; rss: number }> {
-  const proc = Bun.spawn(['bun', 'bench/bridge.ts'], { cwd, env: { ...process.env, BENCH_DATABASE: database }, stdout: 'pipe', stderr: 'inherit' })
+  const proc = Bun.spawn(['bun', 'bench/bridge.ts'], { cwd, env: { ...process.env, BENCH_DATABASE: database, BENCH_GROUPS: '0' }, stdout: 'pipe', stderr: 'inherit' })
   const out = await new Response(proc.stdout).text()
   if ((await proc.exited) !== 0) throw new Error(`bench/bridge.ts in ${cwd} failed:\n${out}`)
   const seconds = Number(/\| initial sync \| ([\d.]+) s/.exec(out)?.[1])
