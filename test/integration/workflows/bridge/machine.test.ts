@@ -153,7 +153,8 @@ test('failures count up to the limit, the bridge is disabled; enable resets the 
   const { handle, b } = await start([{ kind: 'fail' }, { kind: 'fail' }, { kind: 'fail' }, { kind: 'ok' }])
   const disabled = await until(() => handle.query(stateQuery), (s) => s.state === 'disabled', 'disabled')
   expect(disabled).toMatchObject({ consecutiveFailures: 3, lastError: 'failure 3', nextSyncAt: null })
-  expect(b.row.state).toBe('disabled')
+  // The workflow answers the query as soon as it decides; its status write to the row follows.
+  await until(() => b.row.state, (state) => state === 'disabled', 'the row to say disabled')
   expect(await refusal(handle.executeUpdate(resumeUpdate))).toBe('the bridge is not paused (it is disabled)')
   expect(await handle.executeUpdate(enableUpdate)).toMatchObject({ state: 'syncing', consecutiveFailures: 0 })
   await until(() => handle.query(stateQuery), (s) => s.state === 'active', 'active after enable')
