@@ -28,7 +28,7 @@ export async function syncGroups(tx: Tx, target: SyncTarget, connector: Connecto
       do {
         signal.throwIfAborted()
         const memberPage = await connector.fetchMembersPage(group.externalId, members, signal)
-        await stageMembers(tx, org, bridgeId, groupId, memberPage.userIds)
+        await stageMembers(tx, groupId, memberPage.userIds)
         members = memberPage.next
       } while (members)
       heartbeat(progress)

@@ -16,7 +16,7 @@ export interface GroupCounts {
 
 export async function beginGroupStaging(sql: Tx): Promise<void> {
   await sql`create temporary table bridge_sync_groups (external_id text primary key) on commit drop`
-  await sql`create temporary table bridge_sync_members (group_id uuid not null, user_id uuid not null, primary key (group_id, user_id)) on commit drop`
+  await sql`create temporary table bridge_sync_members (group_id uuid not null, external_id text not null, primary key (group_id, external_id)) on commit drop`
 }
 
 /**
@@ -51,13 +51,16 @@ export async function upsertGroups(sql: Tx, orgId: string, bridgeId: string, gro
   return { ids: new Map(ids.map((r) => [r.externalId, r.id])), created: counts!.created, updated: counts!.updated }
 }
 
-/** Members of a group, by the directory's user ids: those this bridge provisioned count, the others (excluded, not provisioned) are skipped. */
-export async function stageMembers(sql: Tx, orgId: string, bridgeId: string, groupId: string, userExternalIds: string[]): Promise<void> {
+/**
+ * Members of a group, by the directory's user ids, as the directory says them. They are
+ * matched to users once, in applyGroups: the sync's own new users are not in the planner's
+ * statistics yet, and a lookup per group could scan them all, group after group.
+ */
+export async function stageMembers(sql: Tx, groupId: string, userExternalIds: string[]): Promise<void> {
   if (!userExternalIds.length) return
   await sql`
-    insert into bridge_sync_members (group_id, user_id)
-    select ${groupId}, u.id from users u
-    where u.organization_id = ${orgId} and u.external_id = any(${userExternalIds}::text[]) and u.bridge_id = ${bridgeId}
+    insert into bridge_sync_members (group_id, external_id)
+    select ${groupId}, x from unnest(${userExternalIds}::text[]) x
     on conflict do nothing`
 }
 
@@ -74,6 +77,13 @@ export async function groupsToDelete(sql: Tx, orgId: string, bridgeId: string): 
  * (their memberships go with them), removes the memberships it no longer lists, adds the new ones.
  */
 export async function applyGroups(sql: Tx, orgId: string, bridgeId: string): Promise<Pick<GroupCounts, 'groupsDeleted' | 'membershipsAdded' | 'membershipsRemoved'>> {
+  // The memberships the directory wants, of the users this bridge provisioned (the others,
+  // excluded or never provisioned, are skipped): one join, and statistics for what follows.
+  await sql`
+    create temporary table bridge_sync_desired on commit drop as
+    select m.group_id, u.id as user_id from bridge_sync_members m
+    join users u on u.organization_id = ${orgId} and u.bridge_id = ${bridgeId} and u.external_id = m.external_id`
+  await sql`analyze bridge_sync_desired`
   const [deleted] = await sql<{ n: number }[]>`
     with deleted as (
       delete from groups g
@@ -86,7 +96,7 @@ export async function applyGroups(sql: Tx, orgId: string, bridgeId: string): Pro
     with removed as (
       delete from group_members gm using groups g
       where g.organization_id = ${orgId} and g.bridge_id = ${bridgeId} and gm.organization_id = g.organization_id and gm.group_id = g.id
-        and not exists (select 1 from bridge_sync_members m where m.group_id = gm.group_id and m.user_id = gm.user_id)
+        and not exists (select 1 from bridge_sync_desired d where d.group_id = gm.group_id and d.user_id = gm.user_id)
       returning gm.group_id, gm.user_id
     ), staged as (
       insert into staged_changes (type, group_id, user_id, data)
@@ -96,7 +106,7 @@ export async function applyGroups(sql: Tx, orgId: string, bridgeId: string): Pro
   const [added] = await sql<{ n: number }[]>`
     with added as (
       insert into group_members (organization_id, group_id, user_id)
-      select ${orgId}, m.group_id, m.user_id from bridge_sync_members m
+      select ${orgId}, d.group_id, d.user_id from bridge_sync_desired d
       on conflict do nothing
       returning group_id, user_id
     ), staged as (
