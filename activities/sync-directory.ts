@@ -14,7 +14,7 @@ import {
   beginStaging, createStagedUsers, deactivateUsers, loadActiveManaged, loadStoredForMatch, resolveManagers, stageCreates, updateUsers, withStoreEmail,
 } from '../server/users/batch'
 import { type BridgeRef, NO_COUNTS, type RunCounts } from './bridge-state'
-import { syncGroups } from './sync-groups'
+import { previewGroups, syncGroups } from './sync-groups'
 import type { DirectoryUser, StoredUser } from '../bridge/directory'
 import type { Connector } from './connectors'
 import { type Conflict, createPlanContext, DeactivationRefused, guardDeactivations, matchKeys, planDeactivations, planPage, type PlanContext } from './reconcile/plan'
@@ -115,9 +115,10 @@ export function syncDirectory(
     }
     const refusal = guardDeactivations({ activeManaged, toDeactivate: held.length, maxRatio: target.maxDeactivationRatio })
     if (preview) {
-      preview.refused = refusal
       preview.add('deactivate', held.map((u) => ({ userName: u.userName })))
-      return { ...counts, deactivated: held.length }
+      const groups = target.syncGroups ? await previewGroups(tx, target, connector, signal, progress) : undefined
+      preview.refused = refusal ?? groups?.refused ?? null
+      return { ...counts, ...groups?.counts, deactivated: held.length }
     }
     if (refusal) throw new DeactivationRefused(refusal)
 
@@ -147,6 +148,8 @@ async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], bas
   const userName = new Map<string, string>()
   for (const u of stored) userName.set(u.id, u.userName)
   if (preview) {
+    // Only staged (a temporary table): the group preview knows the users a sync would create.
+    await stageCreates(tx, org, bridgeId, plan.create)
     counts.created += plan.create.length
     counts.updated += plan.update.length
     preview.reactivate += plan.update.filter((u) => u.changes.active === true).length

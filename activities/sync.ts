@@ -157,11 +157,11 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
         const row = await findBridge(sql, input.bridgeId, input.organizationId)
         if (!row) throw bridgeMissing(input.bridgeId)
         opened = openSettings(row, key)
-        target = { ...input, bridgeId: row.id, runId: '', syncGroups: false, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio }
+        target = { ...input, bridgeId: row.id, runId: '', syncGroups: row.syncGroups, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio }
       } else {
         opened = openSettings({ id: input.sealedAs, provider: input.provider, settingsEncrypted: input.settingsEncrypted }, key)
         // A bridge not yet saved manages no user: its id is one nothing carries.
-        target = { ...input, bridgeId: input.sealedAs, runId: '', syncGroups: false }
+        target = { ...input, bridgeId: input.sealedAs, runId: '' }
       }
       const connector = createConnector(opened.provider, opened.settings as never, { ...deps.connectorOptions, allowPrivate: deps.allowPrivate })
       const preview = new Preview()
@@ -170,6 +170,8 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
         counts: {
           create: counts.created, update: counts.updated - preview.reactivate, reactivate: preview.reactivate, deactivate: counts.deactivated,
           unchanged: counts.unchanged, excluded: counts.excluded, conflicts: counts.conflicts,
+          groupsCreated: counts.groupsCreated, groupsUpdated: counts.groupsUpdated, groupsDeleted: counts.groupsDeleted,
+          membershipsAdded: counts.membershipsAdded, membershipsRemoved: counts.membershipsRemoved,
         },
         samples: { ...preview.samples, conflicts: counts.conflictSamples },
         refused: preview.refused,

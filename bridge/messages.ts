@@ -69,7 +69,7 @@ export type AdminAction = 'pause' | 'resume' | 'enable' | 'syncNow'
  * created, whose settings travel sealed with SECRETS_KEY under `sealedAs` (Temporal keeps
  * activity inputs).
  */
-export type PreviewInput = { organizationId: string; excludedEmails: string[]; maxDeactivationRatio: number } & (
+export type PreviewInput = { organizationId: string; excludedEmails: string[]; maxDeactivationRatio: number; syncGroups: boolean } & (
   | { bridgeId: string }
   | { sealedAs: string; provider: Provider; settingsEncrypted: string }
 )
@@ -83,8 +83,11 @@ export interface PreviewSamples {
 
 /** What a sync would do now: counts, the first examples of each, and the guard's verdict. */
 export interface PreviewResult {
-  counts: { create: number; update: number; reactivate: number; deactivate: number; unchanged: number; excluded: number; conflicts: number }
+  counts: {
+    create: number; update: number; reactivate: number; deactivate: number; unchanged: number; excluded: number; conflicts: number
+    groupsCreated: number; groupsUpdated: number; groupsDeleted: number; membershipsAdded: number; membershipsRemoved: number
+  }
   samples: PreviewSamples
-  /** The guard that would stop the sync, and why; null when it would run. */
+  /** The guard (deactivations, or group deletions) that would stop the sync, and why; null when it would run. */
   refused: string | null
 }

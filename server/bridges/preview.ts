@@ -33,7 +33,9 @@ async function run(deps: BridgeDeps, input: PreviewInput): Promise<PreviewResult
 export async function previewSavedBridge(deps: BridgeDeps, id: string, orgId?: string): Promise<PreviewResult> {
   const row = await findBridge(deps.sql, id, orgId)
   if (!row) throw new NotFound(`bridge ${id} does not exist`)
-  return run(deps, { organizationId: row.organizationId, bridgeId: row.id, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio })
+  return run(deps, {
+    organizationId: row.organizationId, bridgeId: row.id, excludedEmails: row.excludedEmails, maxDeactivationRatio: row.maxDeactivationRatio, syncGroups: row.syncGroups,
+  })
 }
 
 /** A bridge about to be created (the create body): its settings travel sealed, under an id nothing else has. */
@@ -42,6 +44,6 @@ export async function previewNewBridge(deps: BridgeDeps, orgId: string, input: C
   const sealedAs = crypto.randomUUID()
   return run(deps, {
     organizationId: org.id, sealedAs, provider: input.provider, settingsEncrypted: sealSettings(sealedAs, input.settings, secretsKey(deps.config)),
-    excludedEmails: input.excludedEmails, maxDeactivationRatio: input.maxDeactivationRatio,
+    excludedEmails: input.excludedEmails, maxDeactivationRatio: input.maxDeactivationRatio, syncGroups: input.syncGroups,
   })
 }

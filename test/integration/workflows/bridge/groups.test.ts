@@ -81,6 +81,8 @@ test('an unchanged directory writes nothing; a rename, a member moving between g
   graph.groups.add(graphGroup(1, { displayName: 'Platform' }), [u(1), u(10)]) // renamed; user 2 leaves
   graph.groups.add(graphGroup(2, { displayName: 'Admins' }), [u(3), u(2)]) // user 2 joins
   graph.groups.remove(g(5)) // 1 of 5 groups: within maxDeactivationRatio
+  const preview = await h.api('POST', `/bridges/${bridgeId}/preview`)
+  expect(preview.body.counts).toMatchObject({ groupsCreated: 0, groupsUpdated: 1, groupsDeleted: 1, membershipsAdded: 1, membershipsRemoved: 1 })
   const run = await syncNow()
   expect(run).toMatchObject({ groupsCreated: 0, groupsUpdated: 1, groupsDeleted: 1, membershipsAdded: 1, membershipsRemoved: 1 })
   const groups = await groupsOf()
@@ -96,6 +98,7 @@ test('an unchanged directory writes nothing; a rename, a member moving between g
 
 test('a directory that suddenly lists few of the groups is refused, like a mass deactivation', async () => {
   for (const i of [1, 2, 3, 4]) graph.groups.remove(g(i))
+  expect((await h.api('POST', `/bridges/${bridgeId}/preview`)).body.refused).toContain('refusing to delete all 4 groups of this bridge')
   const before = (await runsOf(h, bridgeId)).length
   await h.api('POST', `/bridges/${bridgeId}/sync`)
   const [run] = await eventually(() => runsOf(h, bridgeId), (r) => r.length > before && r[0]!.outcome !== 'running', 'the refused sync')

@@ -2,12 +2,14 @@
 // then reports, not one row of any table changed, the guard's verdict, and bad
 // credentials answered at once with what to fix.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { FakeGraph, graphUser } from '../../../fixtures/fake-graph'
+import { FakeGraph, graphGroup, graphUser } from '../../../fixtures/fake-graph'
 import { newOrg, type Reply } from '../../../support'
 import { harness, runsOf, untilState, type Harness } from './harness'
 
 let h: Harness
 const graph = new FakeGraph().populate(10)
+// One group: two of its members will be provisioned, the excluded one not.
+graph.groups.add(graphGroup(1, { displayName: 'Engineering' }), [graphUser(1).id, graphUser(2).id, graphUser(10).id])
 
 beforeAll(async () => {
   h = await harness('preview')
@@ -37,18 +39,24 @@ async function rowCounts(orgId: string): Promise<Record<string, number>> {
 
 test('a new bridge: the preview writes nothing, and the first sync does what it said', async () => {
   const { orgId } = await newOrg(h.app)
-  const body = { provider: 'microsoft-entra', settings: graph.settings(), excludedEmails: ['user10@contoso.com'], syncGroups: false }
+  const body = { provider: 'microsoft-entra', settings: graph.settings(), excludedEmails: ['user10@contoso.com'] }
   const before = await rowCounts(orgId)
   const preview: Reply = await h.api('POST', `/organizations/${orgId}/bridges/preview`, body)
   expect(preview.status).toBe(200)
-  expect(preview.body).toMatchObject({ counts: { create: 9, update: 0, reactivate: 0, deactivate: 0, unchanged: 0, excluded: 1, conflicts: 0 }, refused: null })
+  expect(preview.body).toMatchObject({
+    counts: { create: 9, update: 0, reactivate: 0, deactivate: 0, unchanged: 0, excluded: 1, conflicts: 0, groupsCreated: 1, membershipsAdded: 2 },
+    refused: null,
+  })
   expect(preview.body.samples.create.map((u: { userName: string }) => u.userName)).toContain('user1@contoso.onmicrosoft.com')
   expect(await rowCounts(orgId)).toEqual(before)
 
   const created = await h.api('POST', `/organizations/${orgId}/bridges`, body)
   await untilState(h, created.body.id, 'active')
   const [run] = await runsOf(h, created.body.id)
-  expect(run).toMatchObject({ created: preview.body.counts.create, updated: 0, deactivated: 0, excluded: 1 })
+  expect(run).toMatchObject({
+    created: preview.body.counts.create, updated: 0, deactivated: 0, excluded: 1,
+    groupsCreated: preview.body.counts.groupsCreated, membershipsAdded: preview.body.counts.membershipsAdded,
+  })
 
   // The directory changes: a title, and more than the guard allows disappear.
   graph.directory.update(graphUser(3).id, { jobTitle: 'Manager' })
