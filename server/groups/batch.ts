@@ -60,6 +60,11 @@ export async function groupsToDelete(sql: Tx, orgId: string, bridgeId: string): 
  * provisioned, are skipped).
  */
 export async function applyGroups(sql: Tx, orgId: string, bridgeId: string): Promise<GroupCounts> {
+  // Temporary tables have no statistics, and the users this transaction created are not in
+  // users' yet: without them the planner joins 500,000 memberships by nested loops.
+  await sql`analyze bridge_sync_groups`
+  await sql`analyze bridge_sync_members`
+  await sql`analyze users`
   const [upserted] = await sql<{ updated: number; created: number }[]>`
     with renamed as (
       update groups g set display_name = s.display_name, version = g.version + 1, updated_at = now()
