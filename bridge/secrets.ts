@@ -3,6 +3,7 @@
 // key rotation; the context (the bridge id) is bound as associated data, so a ciphertext
 // copied onto another bridge's row fails to decrypt instead of lending it its credentials.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { Unavailable } from '../server/errors'
 
 const VERSION = 'v1'
 const IV_BYTES = 12
@@ -41,5 +42,15 @@ export function decryptSecret(stored: string, key: Buffer, context = ''): string
     return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8')
   } catch {
     throw new SecretsError('the stored secret cannot be decrypted: SECRETS_KEY differs from the key it was written with, or the value was altered')
+  }
+}
+
+/** SECRETS_KEY as the services need it: the key, or Unavailable (503) saying what cannot be kept without it. */
+export function secretsKeyFor(configured: string | undefined, purpose: string): Buffer {
+  try {
+    return parseSecretsKey(configured)
+  } catch (e) {
+    if (e instanceof SecretsError) throw new Unavailable('secrets key', `cannot ${purpose}: ${e.message}`)
+    throw e
   }
 }

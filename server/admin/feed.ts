@@ -8,9 +8,8 @@ import { EVENT_TYPES, type EventType } from '../events/outbox'
 import { getOrganization } from '../organizations/store'
 import { adminAuth, organizationOf } from './auth'
 import type { AdminDeps } from './deps'
-import { IdParams, Limit, OrgParams } from './model'
+import { EventId, IdParams, Limit, OrgParams } from './model'
 
-const EventId = v.pipe(v.string(), v.regex(/^evt_\d{16}$/, 'must be an event id returned by this API'))
 
 const FeedQuery = v.object({
   after: v.optional(EventId),

@@ -28,6 +28,9 @@ export const Limit = (max: number, fallback: string) =>
     fallback,
   )
 
+/** A change event's id, as the feed hands them out (server/events/feed.ts). */
+export const EventId = v.pipe(v.string(), v.regex(/^evt_\d{16}$/, 'must be an event id returned by this API'))
+
 /** An opaque cursor of a previous page; its store checks what it holds. */
 export const Cursor = v.pipe(v.string(), v.maxLength(200, 'is not a cursor returned by this API'))
 

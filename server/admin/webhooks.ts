@@ -2,12 +2,12 @@
 // read with `events:read`. Answers that carry a signing secret are never cached.
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
-import { Retry } from '../bridges/model'
+import { Retry, withoutNulls } from '../bridges/model'
 import { EVENT_TYPES } from '../events/outbox'
 import * as Webhooks from '../webhooks/service'
 import { adminAuth, organizationOf, type Principal } from './auth'
 import type { AdminDeps } from './deps'
-import { IdParams, Limit, OrgParams } from './model'
+import { EventId, IdParams, Limit, OrgParams } from './model'
 
 const Url = v.pipe(
   v.string('a URL'),
@@ -30,13 +30,10 @@ const CreateWebhook = v.object({
   retry: v.optional(Retry),
 })
 const PatchWebhook = v.partial(CreateWebhook)
-const Replay = v.object({ after: v.pipe(v.string(), v.regex(/^evt_\d{16}$/, 'must be an event id returned by this API')) })
+const Replay = v.object({ after: EventId })
 const DeliveriesQuery = v.object({ limit: Limit(200, '50'), cursor: v.optional(v.pipe(v.string(), v.regex(/^\d{1,19}$/, 'is not a cursor returned by this API'))) })
 
-type RetryInput = v.InferOutput<typeof Retry>
-/** `null` in `retry` means the default: dropped here, so the merge keeps no nulls. */
-const retryOf = (retry: RetryInput | undefined) =>
-  retry && (Object.fromEntries(Object.entries(retry).filter(([, x]) => x !== null && x !== undefined)) as Webhooks.WebhookRetryInput)
+const retryOf = (retry: v.InferOutput<typeof Retry> | undefined) => retry && withoutNulls(retry)
 
 export function webhooks(deps: AdminDeps) {
   const noStore = (set: { headers: Record<string, string | number> }) => (set.headers['cache-control'] = 'no-store')

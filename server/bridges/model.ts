@@ -39,6 +39,11 @@ export const CreateBridge = v.intersect([BridgeOptions, providerSettings])
 export type CreateBridge = v.InferOutput<typeof CreateBridge>
 
 export type BridgePatch = v.InferOutput<typeof BridgePatch>
+/** A `retry` without its nulls (null resets a field to its default, so it is simply left out). */
+export function withoutNulls<R extends Record<string, number | null | undefined>>(retry: R): { [K in keyof R]?: number } {
+  return Object.fromEntries(Object.entries(retry).filter(([, value]) => value !== null && value !== undefined)) as { [K in keyof R]?: number }
+}
+
 export const BridgePatch = v.object({
   /** Merged over the stored settings: send only what changes (a new secret, a base URL). */
   settings: v.optional(v.record(v.string(), v.unknown())),

@@ -9,7 +9,7 @@ import { InvalidInput, NotFound } from '../errors'
 import { getOrganization } from '../organizations/store'
 import { temporalUnavailable } from '../temporal'
 import type { CreateBridge } from './model'
-import { secretsKey } from './service'
+import { bridgeSecretsKey } from './service'
 import type { BridgeDeps } from './workflows'
 
 /** The activity's failures that are the caller's to fix, not ours. */
@@ -43,7 +43,7 @@ export async function previewNewBridge(deps: BridgeDeps, orgId: string, input: C
   const org = await getOrganization(deps.sql, orgId)
   const sealedAs = crypto.randomUUID()
   return run(deps, {
-    organizationId: org.id, sealedAs, provider: input.provider, settingsEncrypted: sealSettings(sealedAs, input.settings, secretsKey(deps.config)),
+    organizationId: org.id, sealedAs, provider: input.provider, settingsEncrypted: sealSettings(sealedAs, input.settings, bridgeSecretsKey(deps.config)),
     excludedEmails: input.excludedEmails, maxDeactivationRatio: input.maxDeactivationRatio, syncGroups: input.syncGroups,
   })
 }

@@ -2,14 +2,13 @@
 // handlers persist the new state before answering, so the row read back afterwards is
 // the bridge after the action; a refused action (the Update's validator) is a 409.
 import { WorkflowNotFoundError } from '@temporalio/client'
-import type * as v from 'valibot'
 import { providerSettings } from '../../bridge/providers'
-import { parseSecretsKey, SecretsError } from '../../bridge/secrets'
-import { checked, NotFound, Unavailable } from '../errors'
-import { bridgeWorkflowId, configureUpdate, enableUpdate, pauseUpdate, resumeUpdate, syncNowUpdate, type RetrySettings } from '../../bridge/messages'
+import { secretsKeyFor } from '../../bridge/secrets'
+import { checked, NotFound } from '../errors'
+import { bridgeWorkflowId, configureUpdate, enableUpdate, pauseUpdate, resumeUpdate, syncNowUpdate } from '../../bridge/messages'
 import { getOrganization } from '../organizations/store'
 import type { Sql, Tx } from '../db/client'
-import type { BridgePatch, CreateBridge, Retry } from './model'
+import { type BridgePatch, type CreateBridge, withoutNulls } from './model'
 import { type BridgeRow, findBridge, listBridges, openSettings, sealSettings } from '../../bridge/store'
 import { type BridgeView, toView } from './view'
 import { temporalUnavailable } from '../temporal'
@@ -20,7 +19,7 @@ export type { BridgeDeps, BridgeView }
 export async function createBridge(deps: BridgeDeps, orgId: string, input: CreateBridge): Promise<BridgeView> {
   const { provider, settings, ...options } = input
   const org = await getOrganization(deps.sql, orgId)
-  const key = secretsKey(deps.config)
+  const key = bridgeSecretsKey(deps.config)
   const id = crypto.randomUUID()
   const [row] = await deps.sql<BridgeRow[]>`
     insert into bridges (organization_id, id, provider, settings_encrypted, interval_seconds, excluded_emails, retry, max_deactivation_ratio, sync_groups)
@@ -123,7 +122,7 @@ export async function listRuns(sql: Sql, id: string, { limit, cursor }: { limit:
 
 /** The stored settings with `changes` merged over them, validated and sealed again. */
 function resealed(config: BridgeConfig, row: BridgeRow, changes: Record<string, unknown>): string {
-  const key = secretsKey(config)
+  const key = bridgeSecretsKey(config)
   let stored: Record<string, unknown> = {}
   try {
     stored = openSettings(row, key).settings
@@ -140,16 +139,6 @@ async function mustFind(sql: Tx, id: string, orgId?: string): Promise<BridgeRow>
   return row
 }
 
-export function secretsKey(config: BridgeConfig): Buffer {
-  try {
-    return parseSecretsKey(config.SECRETS_KEY)
-  } catch (e) {
-    if (e instanceof SecretsError) throw new Unavailable('secrets key', `cannot store bridge credentials: ${e.message}`)
-    throw e
-  }
-}
+export const bridgeSecretsKey = (config: BridgeConfig) => secretsKeyFor(config.SECRETS_KEY, 'store bridge credentials')
 
-function withoutNulls(retry: v.InferOutput<typeof Retry> | RetrySettings): RetrySettings {
-  return Object.fromEntries(Object.entries(retry).filter(([, value]) => value !== null && value !== undefined))
-}
 

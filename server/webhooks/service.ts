@@ -8,18 +8,16 @@ import {
   type WebhookRetry, type WebhookWorkflowInput,
 } from '../../webhook/messages'
 import { ORGANIZATION_ID, WEBHOOK_ID, WEBHOOK_STATE } from '../../webhook/search-attributes'
-import { parseSecretsKey, SecretsError } from '../../bridge/secrets'
+import { secretsKeyFor } from '../../bridge/secrets'
 import type { Config } from '../config'
 import type { Sql } from '../db/client'
-import { InvalidInput, NotFound, Unavailable } from '../errors'
+import { InvalidInput, NotFound } from '../errors'
 import { seqOf } from '../events/feed'
 import { getOrganization } from '../organizations/store'
 import { assertPublicUrl, OutboundRefused } from '../outbound'
 import { onWorkflow, temporalUnavailable, type Temporal } from '../temporal'
 import { send } from '../../webhook/send'
 import { createEndpoint, deleteEndpoint, type EndpointInput, type EndpointRow, findEndpoint, listDeliveries, listEndpoints, openSecret, recordDeliveries, rotateSecret, updateEndpoint } from '../../webhook/store'
-
-export type WebhookRetryInput = WebhookRetry
 
 export type WebhookDeps = {
   sql: Sql
@@ -82,19 +80,12 @@ async function checkedUrl(deps: WebhookDeps, url: string): Promise<void> {
   }
 }
 
-function secretsKey(config: WebhookDeps['config']): Buffer {
-  try {
-    return parseSecretsKey(config.SECRETS_KEY)
-  } catch (e) {
-    if (e instanceof SecretsError) throw new Unavailable('secrets key', `cannot keep webhook signing secrets: ${e.message}`)
-    throw e
-  }
-}
+const webhookSecretsKey = (config: WebhookDeps['config']) => secretsKeyFor(config.SECRETS_KEY, 'keep webhook signing secrets')
 
 export async function createWebhook(deps: WebhookDeps, orgId: string, input: EndpointInput): Promise<WebhookView & { secret: string }> {
   const org = await getOrganization(deps.sql, orgId)
   await checkedUrl(deps, input.url)
-  const { row, secret } = await createEndpoint(deps.sql, org.id, input, secretsKey(deps.config))
+  const { row, secret } = await createEndpoint(deps.sql, org.id, input, webhookSecretsKey(deps.config))
   try {
     await startWebhookWorkflow(deps.temporal.client, deps.config.TEMPORAL_TASK_QUEUE, row)
   } catch (e) {
@@ -164,7 +155,7 @@ export async function replayWebhook(deps: WebhookDeps, id: string, after: string
 export async function testWebhook(deps: WebhookDeps, id: string, orgId?: string) {
   const row = await mustFind(deps, id, orgId)
   const event = { id: `evt_test_${crypto.randomUUID()}`, type: 'webhook.test', organizationId: row.organizationId, occurredAt: new Date(), data: { endpointId: row.id } }
-  const sent = await send(row.url, openSecret(row, secretsKey(deps.config)), event.id, JSON.stringify(event), { allowPrivate: deps.config.OUTBOUND_ALLOW_PRIVATE })
+  const sent = await send(row.url, openSecret(row, webhookSecretsKey(deps.config)), event.id, JSON.stringify(event), { allowPrivate: deps.config.OUTBOUND_ALLOW_PRIVATE })
   const delivery = { eventId: event.id, eventType: event.type, attempt: 1, ...sent }
   await recordDeliveries(deps.sql, row.id, [delivery])
   return delivery
@@ -172,7 +163,7 @@ export async function testWebhook(deps: WebhookDeps, id: string, orgId?: string)
 
 export async function rotateWebhookSecret(deps: WebhookDeps, id: string, orgId?: string): Promise<{ secret: string }> {
   const row = await mustFind(deps, id, orgId)
-  return { secret: await rotateSecret(deps.sql, row.id, secretsKey(deps.config)) }
+  return { secret: await rotateSecret(deps.sql, row.id, webhookSecretsKey(deps.config)) }
 }
 
 export async function webhookDeliveries(deps: WebhookDeps, id: string, q: { limit: number; cursor?: string }, orgId?: string) {
