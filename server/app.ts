@@ -5,6 +5,7 @@ import { admin } from './admin'
 import type { AuditBuffer } from './audit'
 import type { Config } from './config'
 import type { Sql } from './db/client'
+import { adminConsole } from './console'
 import { health } from './health'
 import type { Log } from './log'
 import { scim } from './scim'
@@ -24,6 +25,7 @@ export function buildApp({ config, sql, temporal, log, audit }: Deps) {
     .use(health({ sql, temporal }))
     .use(admin({ config, sql, temporal, log }))
     .use(scim({ config, sql, log, audit }))
+    .use(adminConsole({ config, sql, log }))
 }
 
 export type App = ReturnType<typeof buildApp>

@@ -5,7 +5,9 @@
 //
 // Credentials: ADMIN_TOKEN is the root (every scope, every organization); access keys
 // (server/access-keys) have their scopes and may be bound to one organization. `admin`
-// grants every scope. Credential and scope are checked before the request is validated,
+// grants every scope. Without an Authorization header, the console's session cookie
+// (server/sessions) stands for the credential its holder logged in with; a write with
+// the cookie must come from our own origin. Credential and scope are checked before the request is validated,
 // so a caller without access learns nothing about a route's input (401, then 403).
 // A bound key asking for another organization's resources gets the same 404 as if they
 // did not exist: a route's `:orgId` is checked here (once validated), anything else (a
@@ -16,6 +18,8 @@ import type { Sql } from '../db/client'
 import type { Config } from '../config'
 import { NotFound } from '../errors'
 import { bearer, safeEqual } from '../http'
+import { mayWriteWithCookie, sessionCookie } from '../sessions/cookie'
+import { sessionHolder } from '../sessions/store'
 import { ApiError } from './errors'
 
 export type { Scope }
@@ -32,7 +36,7 @@ const ROOT: Principal = { scopes: ['admin'], organizationId: null }
 /** The OpenAPI security scheme a route's scope is declared under (`detail.security`). */
 const SCHEME = 'adminApi'
 
-type AuthDeps = { sql: Sql; config: Pick<Config, 'ADMIN_TOKEN'> }
+type AuthDeps = { sql: Sql; config: Pick<Config, 'ADMIN_TOKEN' | 'PUBLIC_URL'> }
 
 // One authentication per request, shared by a route's checks and its handler.
 const principals = new WeakMap<Request, Promise<Principal>>()
@@ -54,11 +58,23 @@ export function organizationOf(principal: Principal): string | undefined {
 async function authenticate({ sql, config }: AuthDeps, request: Request): Promise<Principal> {
   // No configured token means the admin API is closed, never open (access keys included).
   if (!config.ADMIN_TOKEN) throw new ApiError(401, 'unauthorized', 'the admin API is disabled: set ADMIN_TOKEN on the server')
-  const token = bearer(request.headers.get('authorization'))
+  const authorization = request.headers.get('authorization')
+  const session = authorization === null ? sessionCookie(request.headers.get('cookie')) : undefined
+  if (session !== undefined) return sessionPrincipal({ sql, config }, request, session)
+  const token = bearer(authorization)
   if (!token) throw new ApiError(401, 'unauthorized', 'send Authorization: Bearer <ADMIN_TOKEN or an access key>')
   if (safeEqual(token, config.ADMIN_TOKEN)) return ROOT
   const holder = await keyHolder(sql, token)
   if (!holder) throw new ApiError(401, 'unauthorized', 'the bearer token is neither ADMIN_TOKEN nor a live access key (unknown or revoked)')
+  return { scopes: holder.scopes, organizationId: holder.organizationId }
+}
+
+async function sessionPrincipal({ sql, config }: AuthDeps, request: Request, cookie: string): Promise<Principal> {
+  if (!mayWriteWithCookie(request, config.PUBLIC_URL)) {
+    throw new ApiError(403, 'forbidden', 'a change made with the console session cookie must come from the console itself (same origin); other clients send Authorization: Bearer')
+  }
+  const holder = await sessionHolder(sql, config.ADMIN_TOKEN!, cookie) // set: authenticate checked it
+  if (!holder) throw new ApiError(401, 'unauthorized', 'the console session has ended (expired, logged out, its key revoked, or ADMIN_TOKEN changed): log in again')
   return { scopes: holder.scopes, organizationId: holder.organizationId }
 }
 

@@ -4,7 +4,7 @@
 import type { ValidationError } from 'elysia'
 import type { BaseIssue } from 'valibot'
 import { Conflict, InvalidInput, issueText, NotFound, Unavailable } from '../errors'
-import { databaseTrouble } from '../db/client'
+import { databaseTrouble, RETRY_AFTER_SECONDS } from '../db/client'
 import type { Log } from '../log'
 
 /** An error the admin plugin raises itself (authentication). */
@@ -51,4 +51,14 @@ export function adminAnswer(code: string | number, error: unknown, log: Log): An
   }
   log.error('admin: unexpected error', error)
   return { status: 500, code: 'internal', message: 'internal error; see the server log' }
+}
+
+/** The onError handler of the admin plugin (and the console's session routes): every error as { error: { code, message } }. */
+export function answerErrors(log: Log) {
+  return ({ code, error, set }: { code: string | number; error: unknown; set: { status?: number | string; headers: Record<string, string | number> } }) => {
+    const answer = adminAnswer(code, error, log)
+    set.status = answer.status
+    if (answer.retryAfter) set.headers['retry-after'] = String(RETRY_AFTER_SECONDS)
+    return { error: { code: answer.code, message: answer.message } }
+  }
 }

@@ -3,14 +3,13 @@
 // inputs are checked by each route's schemas (admin/model.ts); errors are mapped in one
 // place (admin/errors.ts) for this plugin and the route groups it mounts.
 import { Elysia } from 'elysia'
-import { RETRY_AFTER_SECONDS } from '../db/client'
 import * as Orgs from '../organizations/store'
 import { apiKeys } from './api-keys'
 import { adminAuth, organizationOf, requireDeclaredScope } from './auth'
 import { bridges } from './bridges'
 import type { AdminDeps } from './deps'
 import { directory } from './directory'
-import { ADMIN_ERRORS, adminAnswer } from './errors'
+import { ADMIN_ERRORS, answerErrors } from './errors'
 import { events } from './events'
 import { feed } from './feed'
 import { webhooks } from './webhooks'
@@ -26,12 +25,7 @@ export function admin(deps: AdminDeps) {
 
   return new Elysia({ name: 'admin', prefix: ADMIN_PREFIX })
     .error(ADMIN_ERRORS)
-    .onError(({ code, error, set }) => {
-      const answer = adminAnswer(code, error, deps.log)
-      set.status = answer.status
-      if (answer.retryAfter) set.headers['retry-after'] = String(RETRY_AFTER_SECONDS)
-      return { error: { code: answer.code, message: answer.message } }
-    })
+    .onError(answerErrors(deps.log))
     // Fails closed: a route (here or in a mounted group) without a scope option is refused.
     .onBeforeHandle(requireDeclaredScope)
     .use(adminAuth(deps))
@@ -59,6 +53,7 @@ export function admin(deps: AdminDeps) {
         const org = await Orgs.getOrganization(sql, params.orgId)
         const conf = await Orgs.createScimConfiguration(sql, org.id)
         set.status = 201
+        set.headers['cache-control'] = 'no-store' // the token, shown once
         return { id: conf.id, organizationId: org.id, endpointUrl: scimEndpoint, token: conf.token, createdAt: conf.createdAt }
       },
       { params: OrgParams, scope: 'admin' },
@@ -76,6 +71,7 @@ export function admin(deps: AdminDeps) {
       async ({ params, set }) => {
         const org = await Orgs.getOrganization(sql, params.orgId)
         set.status = 201
+        set.headers['cache-control'] = 'no-store'
         return Orgs.rotateScimToken(sql, org.id)
       },
       { params: OrgParams, scope: 'admin' },

@@ -10,7 +10,7 @@ import { getOrganization } from '../organizations/store'
 import type { Sql, Tx } from '../db/client'
 import { type BridgePatch, type CreateBridge, withoutNulls } from './model'
 import { type BridgeRow, findBridge, listBridges, openSettings, sealSettings } from '../../bridge/store'
-import { type BridgeView, toView } from './view'
+import { type BridgeActivity, type BridgeView, toView } from './view'
 import { temporalUnavailable } from '../temporal'
 import { type BridgeConfig, type BridgeDeps, onBridgeWorkflow, retryWaitOf, scheduleOf, startBridgeWorkflow } from './workflows'
 
@@ -33,19 +33,31 @@ export async function createBridge(deps: BridgeDeps, orgId: string, input: Creat
     await deps.sql`delete from bridges where id = ${id}`
     throw temporalUnavailable(e)
   }
-  return toView(row!, deps.config)
+  return toView(row!, deps.config, { usersManaged: 0, syncingSince: null })
 }
 
 // Every lookup by a bridge's id takes `orgId`, the caller's organization when it is
 // bound to one: another organization's bridge is then NotFound, as if it did not exist.
 export async function getBridge(deps: BridgeDeps, id: string, orgId?: string): Promise<BridgeView> {
-  return toView(await asTemporalSees(deps, await mustFind(deps.sql, id, orgId)), deps.config)
+  const row = await asTemporalSees(deps, await mustFind(deps.sql, id, orgId))
+  const [activity] = await activityOf(deps.sql, row.organizationId, [row.id])
+  return toView(row, deps.config, activity!) // one row per id asked for
 }
 
 export async function listOrganizationBridges(deps: BridgeDeps, orgId: string): Promise<BridgeView[]> {
   const org = await getOrganization(deps.sql, orgId)
   const rows = await Promise.all((await listBridges(deps.sql, org.id)).map((row) => asTemporalSees(deps, row)))
-  return rows.map((row) => toView(row, deps.config))
+  const activity = new Map((await activityOf(deps.sql, org.id, rows.map((r) => r.id))).map((a) => [a.id, a]))
+  return rows.map((row) => toView(row, deps.config, activity.get(row.id)!))
+}
+
+/** The active users each bridge manages, and when its unfinished run (if any) started. */
+function activityOf(sql: Sql, orgId: string, ids: string[]): Promise<(BridgeActivity & { id: string })[]> {
+  return sql<(BridgeActivity & { id: string })[]>`
+    select b.id,
+      (select count(*)::int from users u where u.organization_id = ${orgId} and u.bridge_id = b.id and u.active) as users_managed,
+      (select max(r.started_at) from bridge_runs r where r.organization_id = ${orgId} and r.bridge_id = b.id and r.finished_at is null) as syncing_since
+    from unnest(${ids}::uuid[]) as b(id)`
 }
 
 /**

@@ -9,13 +9,18 @@ import { type BridgeRow, openSettings } from '../../bridge/store'
 
 export type BridgeView = ReturnType<typeof toView>
 
-export function toView(row: BridgeRow, config: BridgeConfig) {
+/** What the bridge's rows elsewhere say: the users it manages, and its run in progress. */
+export type BridgeActivity = { usersManaged: number; syncingSince: Date | null }
+
+export function toView(row: BridgeRow, config: BridgeConfig, activity: BridgeActivity) {
   const workflowId = bridgeWorkflowId(row.id)
   return {
     id: row.id,
     organizationId: row.organizationId,
     provider: row.provider,
     state: row.state,
+    usersManaged: activity.usersManaged,
+    syncingSince: activity.syncingSince,
     consecutiveFailures: row.consecutiveFailures,
     lastSyncAt: row.lastSyncAt,
     nextSyncAt: row.nextSyncAt,

@@ -10,12 +10,26 @@ export async function createOrganization(sql: Tx, name: string): Promise<Organiz
   return org!
 }
 
+/** What an organization list shows of each: is SCIM on, its active users, its bridges' states. */
+export type OrganizationSummary = Organization & {
+  scimEnabled: boolean
+  activeUsers: number
+  bridges: { id: string; provider: string; state: string }[]
+}
+
 /** A page of organizations by id; `only` narrows it to that one (a caller bound to it). */
-export function listOrganizations(sql: Tx, limit: number, after?: string, only?: string): Promise<Organization[]> {
-  return sql<Organization[]>`
-    select id, name, created_at from organizations
-    where true ${after ? sql`and id > ${after}` : sql``} ${only ? sql`and id = ${only}` : sql``}
-    order by id limit ${limit}`
+export function listOrganizations(sql: Tx, limit: number, after?: string, only?: string): Promise<OrganizationSummary[]> {
+  return sql<OrganizationSummary[]>`
+    select o.id, o.name, o.created_at,
+      exists (select 1 from scim_configurations c where c.organization_id = o.id) as scim_enabled,
+      (select count(*)::int from users u where u.organization_id = o.id and u.active) as active_users,
+      coalesce((
+        select json_agg(json_build_object('id', b.id, 'provider', b.provider, 'state', b.state) order by b.created_at, b.id)
+        from bridges b where b.organization_id = o.id
+      ), '[]') as bridges
+    from organizations o
+    where true ${after ? sql`and o.id > ${after}` : sql``} ${only ? sql`and o.id = ${only}` : sql``}
+    order by o.id limit ${limit}`
 }
 
 /** The organization, or NotFound: every org-scoped admin route starts here. */

@@ -1,0 +1,3 @@
+export function AccessKeys() {
+  return <p>Access keys</p>
+}

@@ -1,0 +1,2 @@
+import type { OrgPage } from './organization'
+export const Bridges: OrgPage = () => <p>Bridges</p>

@@ -1,0 +1,2 @@
+import type { OrgPage } from './organization'
+export const NewBridge: OrgPage = () => <p>New bridge</p>

@@ -1,0 +1,3 @@
+import type { OrgPage } from './organization'
+export const Webhooks: OrgPage = () => <p>Webhooks</p>
+export const Webhook: OrgPage = () => <p>Webhook</p>
