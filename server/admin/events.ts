@@ -12,9 +12,8 @@ import { Cursor, Limit, OrgParams, Timestamp } from './model'
 const sinceBeforeUntil = <T extends { since?: Date; until?: Date }>() =>
   v.check<T, string>((q) => !q.since || !q.until || q.since < q.until, 'until: must be later than since')
 
-const ListFields = v.object({
-  limit: Limit(500, '50'),
-  cursor: v.optional(Cursor),
+// The filters of the list and of the CSV export: an export is the filtered view, all pages of it.
+const Filters = {
   method: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z]{1,16}$/, 'must be an HTTP method such as PATCH'), v.toUpperCase())),
   status: v.optional(
     v.pipe(
@@ -27,10 +26,12 @@ const ListFields = v.object({
   since: v.optional(Timestamp),
   until: v.optional(Timestamp),
   source: v.optional(v.picklist(['scim', 'bridge'], 'must be scim or bridge')),
-})
+}
+
+const ListFields = v.object({ limit: Limit(500, '50'), cursor: v.optional(Cursor), ...Filters })
 const ListQuery = v.pipe(ListFields, sinceBeforeUntil<v.InferOutput<typeof ListFields>>())
 
-const CsvFields = v.object({ since: v.optional(Timestamp), until: v.optional(Timestamp) })
+const CsvFields = v.object(Filters)
 const CsvQuery = v.pipe(CsvFields, sinceBeforeUntil<v.InferOutput<typeof CsvFields>>())
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -51,14 +52,14 @@ export function events(deps: AdminDeps) {
     .get(
       '/organizations/:orgId/scim-events.csv',
       async ({ params, query: q }) => {
-      const org = await getOrganization(sql, params.orgId)
-      const until = q.until ?? new Date()
-      const since = q.since ?? new Date(until.getTime() - DEFAULT_EXPORT_DAYS * DAY_MS)
-      const body = exportEventsCsv(sql, org.id, { since, until })
-      const name = `scim-events-${org.id}-${since.toISOString().slice(0, 10)}-${until.toISOString().slice(0, 10)}.csv`
-      return new Response(body, {
-        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' },
-      })
+        const org = await getOrganization(sql, params.orgId)
+        const until = q.until ?? new Date()
+        const since = q.since ?? new Date(until.getTime() - DEFAULT_EXPORT_DAYS * DAY_MS)
+        const body = exportEventsCsv(sql, org.id, { ...q, since, until })
+        const name = `scim-events-${org.id}-${since.toISOString().slice(0, 10)}-${until.toISOString().slice(0, 10)}.csv`
+        return new Response(body, {
+          headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' },
+        })
       },
       { params: OrgParams, query: CsvQuery, scope: 'admin' },
     )

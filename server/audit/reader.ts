@@ -118,12 +118,13 @@ function oneYearBefore(until: Date): Date {
 }
 
 /**
- * The events of [since, until) as CSV (RFC 4180), newest first. Rows are read one keyset
- * page at a time as the client consumes the stream: memory stays flat and no connection
- * or statement is held open while a slow client downloads.
+ * The events of [since, until) that pass the filter, as CSV (RFC 4180), newest first: the
+ * list's rows, every page. Rows are read one keyset page at a time as the client consumes
+ * the stream: memory stays flat and no connection or statement is held open while a slow
+ * client downloads.
  */
-export function exportEventsCsv(sql: Tx, orgId: string, range: { since: Date; until: Date }): ReadableStream<Uint8Array> {
-  const { since, until } = range
+export function exportEventsCsv(sql: Tx, orgId: string, filter: EventFilter & { since: Date; until: Date }): ReadableStream<Uint8Array> {
+  const { since, until } = filter
   if (since >= until) throw new InvalidInput('since: must be before until')
   if (since < oneYearBefore(until)) throw new InvalidInput('since: an export covers at most one year; narrow the range')
   const encoder = new TextEncoder()
@@ -133,7 +134,7 @@ export function exportEventsCsv(sql: Tx, orgId: string, range: { since: Date; un
       controller.enqueue(encoder.encode(CSV_COLUMNS.join(',') + '\r\n'))
     },
     async pull(controller) {
-      const rows = await eventPage(sql, orgId, { since, until }, after, EXPORT_PAGE)
+      const rows = await eventPage(sql, orgId, filter, after, EXPORT_PAGE)
       const last = rows.at(-1)
       if (last) {
         after = { t: last.position, i: last.id }

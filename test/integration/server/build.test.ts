@@ -7,7 +7,7 @@ import { ROOT } from '../../../dev/services'
 import { connect } from '../../../server/db/client'
 
 
-test('dist/scim-bridge migrates a fresh database and serves /readyz', async () => {
+test('dist/scim-bridge migrates a fresh database, serves /readyz and the console', async () => {
   const build = Bun.spawnSync(['bun', 'run', 'build'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
   expect(build.exitCode).toBe(0)
 
@@ -35,6 +35,17 @@ test('dist/scim-bridge migrates a fresh database and serves /readyz', async () =
     const port = /"url":"http:\/\/[^:]+:(\d+)"/.exec(log)![1]
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
     expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } })
+    // The console is inside the binary: its page (any path below /console) and its bundled assets.
+    for (const path of ['/console', '/console/orgs/x/bridges']) {
+      const html = await (await fetch(`http://127.0.0.1:${port}${path}`)).text()
+      expect(html).toContain('<div id="app">')
+      for (const asset of html.match(/(?:src|href)="(\/[^"]+\.(?:js|css))"/g) ?? []) {
+        const res = await fetch(`http://127.0.0.1:${port}${asset.split('"')[1]}`)
+        expect(res.status).toBe(200)
+        expect((await res.text()).length).toBeGreaterThan(100)
+      }
+      expect(html).toMatch(/src="\/[^"]+\.js"/)
+    }
     serve.kill('SIGTERM')
     expect(await serve.exited).toBe(0)
 
