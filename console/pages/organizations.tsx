@@ -1,9 +1,9 @@
 // Organizations: each with SCIM on or off, its bridges and the worst of their states, its
 // active users; and a form to create one.
 import { useState } from 'preact/hooks'
-import { api, get } from '../api'
+import { api, get, query } from '../api'
 import { plural } from '../format'
-import { navigate } from '../router'
+import { navigate, setParams, useLocation } from '../router'
 import { Badge, Failure, Field, Link, Pager, Show, useCursor, useLoad, When } from '../ui'
 
 type Summary = {
@@ -23,16 +23,33 @@ export function worstState(states: string[]): string | undefined {
 }
 
 export function Organizations() {
-  const page = useCursor([])
-  const orgs = useLoad(() => get<{ items: Summary[]; nextCursor: string | null }>(`/organizations?limit=50${page.cursor ? `&after=${page.cursor}` : ''}`), [page.cursor])
+  const { params } = useLocation()
+  const q = params.get('q') ?? ''
+  const page = useCursor([q])
+  const orgs = useLoad(() => get<{ items: Summary[]; nextCursor: string | null }>(`/organizations${query({ limit: 50, after: page.cursor, q })}`), [page.cursor, q])
   return (
     <section>
       <h1>Organizations</h1>
       <CreateOrganization />
+      <div class="filters">
+        <Field label="Search by name">
+          <input
+            type="search"
+            value={q}
+            placeholder="part of a name"
+            onInput={(e) => {
+              const next = new URLSearchParams(params)
+              if (e.currentTarget.value) next.set('q', e.currentTarget.value)
+              else next.delete('q')
+              setParams(next)
+            }}
+          />
+        </Field>
+      </div>
       <Show loaded={orgs}>
         {({ items, nextCursor }) =>
           items.length === 0 ? (
-            <p class="muted">No organization yet: create the first one above.</p>
+            <p class="muted">{q ? `No organization's name contains “${q}”.` : 'No organization yet: create the first one above.'}</p>
           ) : (
             <>
               <table class="list">

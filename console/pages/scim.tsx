@@ -63,7 +63,7 @@ export const Scim: OrgPage = ({ org }) => {
           ) : (
             <div class="card">
               <p>
-                SCIM is <strong>on</strong> since <When at={c.createdAt} />
+                SCIM is <strong>on</strong>: enabled <When at={c.createdAt} />
                 {c.rotatedAt && (
                   <>
                     ; token rotated <When at={c.rotatedAt} />

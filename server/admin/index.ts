@@ -41,7 +41,7 @@ export function admin(deps: AdminDeps) {
       '/organizations',
       async ({ query, principal }) => {
         // A key bound to an organization lists that one only.
-        const items = await Orgs.listOrganizations(sql, query.limit, query.after, organizationOf(principal))
+        const items = await Orgs.listOrganizations(sql, { limit: query.limit, after: query.after, only: organizationOf(principal), nameContains: query.q })
         return { items, nextCursor: items.length === query.limit ? items.at(-1)!.id : null }
       },
       { query: OrganizationPage, scope: 'admin' },

@@ -6,8 +6,8 @@ import { isCalendarDate } from '../dates'
 
 export const Uuid = v.pipe(v.string(), v.uuid('must be a UUID'))
 
-/** The name of an organization or an access key. */
-const Name = v.pipe(v.string('a string'), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200, 'at most 200 characters'))
+/** The name of an organization, an access key or a bridge. */
+export const Name = v.pipe(v.string('a string'), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200, 'at most 200 characters'))
 
 export const OrgParams = v.object({ orgId: Uuid })
 /** A route's `:id`: a bridge's, an access key's, a user's or a group's. */
@@ -57,6 +57,8 @@ export const CreateOrganization = v.object({ name: Name })
 export const OrganizationPage = v.object({
   limit: Limit(500, '100'),
   after: v.optional(Uuid),
+  /** Part of the name, any case. */
+  q: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(200, 'at most 200 characters'))),
 })
 
 export const CreateApiKey = v.object({

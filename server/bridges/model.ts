@@ -2,6 +2,7 @@
 // by the providers' own schemas (bridge/providers.ts).
 import * as v from 'valibot'
 import { providerSettings } from '../../bridge/providers'
+import { Name } from '../admin/model'
 
 const MONTH_SECONDS = 31 * 24 * 60 * 60
 
@@ -28,6 +29,7 @@ export const DEFAULT_INTERVAL_SECONDS = 3600
 
 /** The create body without `provider` and `settings` (those go through `providerSettings`). */
 const BridgeOptions = v.object({
+  name: v.optional(Name),
   intervalSeconds: v.optional(seconds, DEFAULT_INTERVAL_SECONDS),
   excludedEmails: v.optional(ExcludedEmails, []),
   retry: v.optional(Retry, {}),
@@ -45,6 +47,8 @@ export function withoutNulls<R extends Record<string, number | null | undefined>
 }
 
 export const BridgePatch = v.object({
+  /** null removes the name. */
+  name: v.optional(v.nullable(Name)),
   /** Merged over the stored settings: send only what changes (a new secret, a base URL). */
   settings: v.optional(v.record(v.string(), v.unknown())),
   intervalSeconds: v.optional(seconds),

@@ -22,8 +22,8 @@ export async function createBridge(deps: BridgeDeps, orgId: string, input: Creat
   const key = bridgeSecretsKey(deps.config)
   const id = crypto.randomUUID()
   const [row] = await deps.sql<BridgeRow[]>`
-    insert into bridges (organization_id, id, provider, settings_encrypted, interval_seconds, excluded_emails, retry, max_deactivation_ratio, sync_groups)
-    values (${org.id}, ${id}, ${provider}, ${sealSettings(id, settings, key)}, ${options.intervalSeconds}, ${options.excludedEmails}::text[],
+    insert into bridges (organization_id, id, name, provider, settings_encrypted, interval_seconds, excluded_emails, retry, max_deactivation_ratio, sync_groups)
+    values (${org.id}, ${id}, ${options.name ?? null}, ${provider}, ${sealSettings(id, settings, key)}, ${options.intervalSeconds}, ${options.excludedEmails}::text[],
       ${JSON.stringify(withoutNulls(options.retry))}::text::jsonb, ${options.maxDeactivationRatio}, ${options.syncGroups})
     returning *`
   try {
@@ -80,6 +80,7 @@ export async function updateBridge(deps: BridgeDeps, id: string, patch: BridgePa
   const retry = patch.retry ? withoutNulls({ ...row.retry, ...patch.retry }) : row.retry
   const [updated] = await deps.sql<BridgeRow[]>`
     update bridges set
+      name = ${patch.name === undefined ? row.name : patch.name},
       settings_encrypted = ${sealed},
       interval_seconds = ${patch.intervalSeconds ?? row.intervalSeconds},
       excluded_emails = ${patch.excludedEmails ?? row.excludedEmails}::text[],

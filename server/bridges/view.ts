@@ -4,6 +4,7 @@ import { publicSettings } from '../../bridge/providers'
 import { parseSecretsKey } from '../../bridge/secrets'
 import { bridgeWorkflowId, type RetrySettings } from '../../bridge/messages'
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAXIMUM_INTERVAL_SECONDS } from '../../bridge/backoff'
+import { refusal } from '../../workflows/bridge-rules'
 import type { BridgeConfig } from './workflows'
 import { type BridgeRow, openSettings } from '../../bridge/store'
 
@@ -17,8 +18,16 @@ export function toView(row: BridgeRow, config: BridgeConfig, activity: BridgeAct
   return {
     id: row.id,
     organizationId: row.organizationId,
+    name: row.name,
     provider: row.provider,
     state: row.state,
+    // Why each admin action would be refused now (409), null when it would run: the console disables its buttons by these.
+    refusals: {
+      pause: refusal('pause', row),
+      resume: refusal('resume', row),
+      enable: refusal('enable', row),
+      sync: refusal('syncNow', row),
+    },
     usersManaged: activity.usersManaged,
     syncingSince: activity.syncingSince,
     consecutiveFailures: row.consecutiveFailures,

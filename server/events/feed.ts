@@ -4,7 +4,7 @@
 // events were committed (server/events/outbox.ts).
 import type { Tx } from '../db/client'
 import { InvalidInput } from '../errors'
-import type { EventType } from './outbox'
+import type { DeactivationReason, EventType } from './outbox'
 
 export interface DirectoryEvent {
   id: string
@@ -14,6 +14,8 @@ export interface DirectoryEvent {
   source: { kind: 'scim'; scimEventId: string | null } | { kind: 'bridge'; bridgeId: string; runId: string | null } | { kind: 'admin' }
   data: unknown
   changes?: Record<string, [unknown, unknown]>
+  /** A bridge's user.deactivated: why (gone from the directory, disabled in it, excluded). */
+  reason?: DeactivationReason
 }
 
 type Row = {
@@ -28,6 +30,7 @@ type Row = {
   scimEventId: string | null
   data: unknown
   changes: Record<string, [unknown, unknown]> | null
+  reason: DeactivationReason | null
 }
 
 const ID = /^evt_(\d{16})$/
@@ -52,11 +55,12 @@ function toEvent(r: Row): DirectoryEvent {
     source,
     data: r.data,
     ...(r.changes ? { changes: r.changes } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
   }
 }
 
 const COLUMNS = (sql: Tx) =>
-  sql`e.organization_id, e.seq::text as seq, e.type, e.occurred_at, e.user_id, e.source, e.bridge_id, e.run_id, e.scim_event_id::text as scim_event_id, e.data, e.changes`
+  sql`e.organization_id, e.seq::text as seq, e.type, e.occurred_at, e.user_id, e.source, e.bridge_id, e.run_id, e.scim_event_id::text as scim_event_id, e.data, e.changes, e.reason`
 
 export interface FeedQuery {
   /** An event id: only later events. */

@@ -14,6 +14,9 @@ export const EVENT_TYPES = [
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
+/** Why a bridge deactivated a user: gone from the directory, disabled in it, or excluded by the bridge. */
+export type DeactivationReason = 'missing' | 'disabled' | 'excluded'
+
 /** Who made a change. */
 export type EventSource =
   | { kind: 'scim'; scimEventId: string | null }
@@ -44,19 +47,21 @@ export class ChangeLog {
 export async function appendChanges(sql: Tx, orgId: string, source: EventSource, changes: readonly Change[]): Promise<void> {
   if (!changes.length) return
   const rows = changes.map((c, i) => ({ ord: i + 1, type: c.type, user_id: c.userId ?? null, group_id: c.groupId ?? null, data: c.data, before: c.before ?? null }))
+  // No `reason` key: only a bridge's staged deactivations have one (the column reads null).
   await append(sql, orgId, source, changes.length, sql`
-    jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as c (ord bigint, type text, user_id uuid, group_id uuid, data jsonb, before jsonb)`)
+    jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) as c (ord bigint, type text, user_id uuid, group_id uuid, data jsonb, before jsonb, reason text)`)
 }
 
 /**
  * A temporary table a long writer (a bridge sync) stages its changes in, appended by
  * appendStagedChanges. A created user may be staged without its view (`data` null): the
  * append reads it from the row then, rather than carrying 100,000 views through the table.
+ * A deactivation is staged with its `reason` (a DeactivationReason).
  */
 export async function beginStagingChanges(sql: Tx): Promise<void> {
   await sql`
     create temporary table staged_changes (
-      ord bigint generated always as identity primary key, type text not null, user_id uuid, group_id uuid, data jsonb, before jsonb
+      ord bigint generated always as identity primary key, type text not null, user_id uuid, group_id uuid, data jsonb, before jsonb, reason text
     ) on commit drop`
 }
 
@@ -67,7 +72,7 @@ export async function appendStagedChanges(sql: Tx, orgId: string, source: EventS
   return n
 }
 
-/** `rows` yields (ord 1..n, type, user_id, group_id, data, before); a null `data` is the user's (or the group's) view now. */
+/** `rows` yields (ord 1..n, type, user_id, group_id, data, before, reason); a null `data` is the user's (or the group's) view now. */
 async function append(sql: Tx, orgId: string, source: EventSource, n: number, rows: postgres.PendingQuery<postgres.Row[]>): Promise<void> {
   const bridgeId = source.kind === 'bridge' ? source.bridgeId : null
   const runId = source.kind === 'bridge' ? source.runId : null
@@ -78,7 +83,7 @@ async function append(sql: Tx, orgId: string, source: EventSource, n: number, ro
       on conflict (organization_id) do update set last_seq = s.last_seq + ${n}
       returning last_seq - ${n} as base
     )
-    insert into directory_events (organization_id, seq, type, user_id, group_id, source, bridge_id, run_id, scim_event_id, data, changes)
+    insert into directory_events (organization_id, seq, type, user_id, group_id, source, bridge_id, run_id, scim_event_id, data, changes, reason)
     select ${orgId}, counter.base + c.ord,
       case
         when c.type = 'user.updated' and (c.before -> 'active') = 'true' and (c.data -> 'active') = 'false' then 'user.deactivated'
@@ -86,7 +91,8 @@ async function append(sql: Tx, orgId: string, source: EventSource, n: number, ro
         else c.type
       end,
       c.user_id, c.group_id, ${source.kind}, ${bridgeId}, ${runId}, ${scimEventId}, coalesce(c.data, case when u.id is not null then directory_user(u.*) when g.id is not null then directory_group(g.*) end),
-      case when c.before is null then null else directory_changes(c.before, c.data) end
+      case when c.before is null then null else directory_changes(c.before, c.data) end,
+      c.reason
     from counter, ${rows}
     left join users u on c.data is null and u.organization_id = ${orgId} and u.id = c.user_id
     left join groups g on c.data is null and c.user_id is null and g.organization_id = ${orgId} and g.id = c.group_id`

@@ -18,7 +18,11 @@ export type OrganizationSummary = Organization & {
 }
 
 /** A page of organizations by id; `only` narrows it to that one (a caller bound to it). */
-export function listOrganizations(sql: Tx, limit: number, after?: string, only?: string): Promise<OrganizationSummary[]> {
+export function listOrganizations(
+  sql: Tx,
+  { limit, after, only, nameContains }: { limit: number; after?: string; only?: string; nameContains?: string },
+): Promise<OrganizationSummary[]> {
+  const pattern = nameContains ? `%${nameContains.replace(/[\\%_]/g, '\\$&')}%` : undefined
   return sql<OrganizationSummary[]>`
     select o.id, o.name, o.created_at,
       exists (select 1 from scim_configurations c where c.organization_id = o.id) as scim_enabled,
@@ -29,6 +33,7 @@ export function listOrganizations(sql: Tx, limit: number, after?: string, only?:
       ), '[]') as bridges
     from organizations o
     where true ${after ? sql`and o.id > ${after}` : sql``} ${only ? sql`and o.id = ${only}` : sql``}
+      ${pattern ? sql`and o.name ilike ${pattern}` : sql``}
     order by o.id limit ${limit}`
 }
 

@@ -9,7 +9,7 @@ import type { DirectoryUser, StoredUser, UserUpdate } from '../../bridge/directo
 import { type AuditEvent, insertEvents } from '../audit'
 import { toRow } from '../audit/writer'
 import type { Tx } from '../db/client'
-import { beginStagingChanges } from '../events/outbox'
+import { beginStagingChanges, type DeactivationReason } from '../events/outbox'
 import { ENTERPRISE_SCHEMA, USER, resolveAttribute } from '../schema'
 import type { ScimObject } from '../schema/types'
 import { emailOf, userColumns } from './model'
@@ -231,17 +231,20 @@ export async function updateUsers(sql: Tx, orgId: string, bridgeId: string, upda
 }
 
 /** Deactivates (never deletes) the listed users that are still active. Returns how many changed. */
-export async function deactivateUsers(sql: Tx, orgId: string, bridgeId: string, users: { id: string; userName: string }[]) {
-  const ids = users.map((u) => u.id)
+export async function deactivateUsers(sql: Tx, orgId: string, bridgeId: string, users: { id: string; userName: string; reason: DeactivationReason }[]) {
   // Only `active` (and the bookkeeping) changes: the view before is the one after, active.
+  // Each event says why (the planner knows: gone, disabled, excluded).
   const rows = await sql<{ id: string }[]>`
-    with deactivated as (
+    with wanted as (
+      select * from unnest(${users.map((u) => u.id)}::uuid[], ${users.map((u) => u.reason)}::text[]) as w (id, reason)
+    ), deactivated as (
       update users set active = false, version = version + 1, updated_at = now()
-      where organization_id = ${orgId} and id = any(${ids}::uuid[]) and active
-      returning id, directory_user(users.*) as view
+      from wanted
+      where users.organization_id = ${orgId} and users.id = wanted.id and users.active
+      returning users.id, wanted.reason, directory_user(users.*) as view
     ), changed as (
-      insert into staged_changes (type, user_id, data, before)
-      select 'user.updated', id, view, jsonb_set(view, '{active}', 'true') from deactivated
+      insert into staged_changes (type, user_id, data, before, reason)
+      select 'user.updated', id, view, jsonb_set(view, '{active}', 'true'), reason from deactivated
     )
     select id from deactivated`
   const done = new Set(rows.map((r) => r.id))

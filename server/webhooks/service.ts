@@ -4,7 +4,7 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client'
 import type { webhookWorkflow } from '../../workflows/webhook'
 import {
-  enableWebhookUpdate, configureWebhookUpdate, pauseWebhookUpdate, replayWebhookUpdate, resumeWebhookUpdate, webhookWorkflowId,
+  DEFAULT_WEBHOOK_RETRY, enableWebhookUpdate, configureWebhookUpdate, pauseWebhookUpdate, replayWebhookUpdate, resumeWebhookUpdate, webhookWorkflowId,
   type WebhookRetry, type WebhookWorkflowInput,
 } from '../../webhook/messages'
 import { ORGANIZATION_ID, WEBHOOK_ID, WEBHOOK_STATE } from '../../webhook/search-attributes'
@@ -12,12 +12,15 @@ import { secretsKeyFor } from '../../bridge/secrets'
 import type { Config } from '../config'
 import type { Sql } from '../db/client'
 import { InvalidInput, NotFound } from '../errors'
-import { seqOf } from '../events/feed'
+import { eventId, seqOf } from '../events/feed'
 import { getOrganization } from '../organizations/store'
 import { assertPublicUrl, OutboundRefused } from '../outbound'
 import { onWorkflow, temporalUnavailable, type Temporal } from '../temporal'
 import { send } from '../../webhook/send'
-import { createEndpoint, deleteEndpoint, type EndpointInput, type EndpointRow, findEndpoint, listDeliveries, listEndpoints, openSecret, recordDeliveries, rotateSecret, updateEndpoint } from '../../webhook/store'
+import {
+  createEndpoint, deleteEndpoint, type EndpointInput, type EndpointProgress, endpointProgress, type EndpointRow, findEndpoint, listDeliveries, listEndpoints, openSecret,
+  recordDeliveries, rotateSecret, updateEndpoint,
+} from '../../webhook/store'
 
 export type WebhookDeps = {
   sql: Sql
@@ -25,7 +28,7 @@ export type WebhookDeps = {
   temporal: Temporal
 }
 
-export function toView(row: EndpointRow) {
+export function toView(row: EndpointRow, progress: EndpointProgress) {
   return {
     id: row.id,
     organizationId: row.organizationId,
@@ -35,7 +38,11 @@ export function toView(row: EndpointRow) {
     state: row.state,
     consecutiveFailures: row.consecutiveFailures,
     lastError: row.lastError,
-    retry: row.retry,
+    // The values in force, defaults included.
+    retry: { ...DEFAULT_WEBHOOK_RETRY, ...row.retry } satisfies Required<WebhookRetry>,
+    /** The last event the endpoint is past (sent, skipped by type, or before its creation): where a replay would start from. */
+    position: row.cursorSeq === '0' ? null : eventId(row.cursorSeq),
+    ...progress,
     workflowId: webhookWorkflowId(row.id),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -93,12 +100,17 @@ export async function createWebhook(deps: WebhookDeps, orgId: string, input: End
     await deleteEndpoint(deps.sql, row.id)
     throw temporalUnavailable(e)
   }
-  return { ...toView(row), secret }
+  return { ...(await getWebhook(deps, row.id)), secret }
+}
+
+async function views(deps: WebhookDeps, rows: EndpointRow[]): Promise<WebhookView[]> {
+  const progress = await endpointProgress(deps.sql, rows.map((r) => r.id))
+  return rows.map((row) => toView(row, progress.get(row.id)!)) // one row per id asked for
 }
 
 export async function listWebhooks(deps: WebhookDeps, orgId: string): Promise<WebhookView[]> {
   const org = await getOrganization(deps.sql, orgId)
-  return (await listEndpoints(deps.sql, org.id)).map(toView)
+  return views(deps, await listEndpoints(deps.sql, org.id))
 }
 
 async function mustFind(deps: WebhookDeps, id: string, orgId: string | undefined): Promise<EndpointRow> {
@@ -108,7 +120,7 @@ async function mustFind(deps: WebhookDeps, id: string, orgId: string | undefined
 }
 
 export async function getWebhook(deps: WebhookDeps, id: string, orgId?: string): Promise<WebhookView> {
-  return toView(await mustFind(deps, id, orgId))
+  return (await views(deps, [await mustFind(deps, id, orgId)]))[0]!
 }
 
 function onEndpointWorkflow<T>(deps: WebhookDeps, row: EndpointRow, act: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>) {

@@ -15,7 +15,7 @@ test('login gives an HttpOnly, SameSite=Strict session cookie, and no token is k
   expect(cookie).toMatchObject({ name: 'scim_bridge_session', httpOnly: true, sameSite: 'Strict', secure: false, path: '/' })
   expect(cookie!.value).not.toContain(ADMIN_TOKEN)
   expect(cookie!.expires * 1000 - Date.now()).toBeGreaterThan(11 * 3600_000)
-  const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }))
+  const stored = await page.evaluate<string>('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })')
   expect(stored).not.toContain(ADMIN_TOKEN)
   expect(stored).not.toContain(cookie!.value)
   await context.close()
@@ -55,14 +55,14 @@ test('a state-changing request with the session cookie from another origin is re
     const answers: number[] = []
     evilPage.on('response', (r) => r.url().includes('/api/admin/v1/organizations') && answers.push(r.status()))
     await evilPage.goto(`http://127.0.0.1:${evil.port}/`)
-    await evilPage.evaluate(() => (window as any).results)
+    await evilPage.evaluate('window.results')
     await Bun.sleep(200)
     expect(answers).toEqual([403])
     const after = await s.api('GET', '/organizations?limit=500')
     expect(after.body.items.length).toBe(before.body.items.length)
     expect(JSON.stringify(after.body)).not.toContain('made-by-evil')
     // The same request from the console's own page goes through.
-    const ok = await page.evaluate(async () => (await fetch('/api/admin/v1/organizations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"made-by-console"}' })).status)
+    const ok = await page.evaluate<number>(`fetch('/api/admin/v1/organizations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"made-by-console"}' }).then((r) => r.status)`)
     expect(ok).toBe(201)
   } finally {
     evil.stop(true)
@@ -76,7 +76,7 @@ test('the cookie without Origin or Sec-Fetch-Site cannot write; with a bearer to
   const header = `${cookie!.name}=${cookie!.value}`
   const write = await fetch(`${s.base}/api/admin/v1/organizations`, { method: 'POST', headers: { cookie: header, 'content-type': 'application/json' }, body: '{"name":"x"}' })
   expect(write.status).toBe(403)
-  expect((await write.json()).error.message).toContain('must come from the console itself')
+  expect(((await write.json()) as any).error.message).toContain('must come from the console itself')
   const cross = await fetch(`${s.base}/api/admin/v1/organizations`, { method: 'POST', headers: { cookie: header, origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{"name":"x"}' })
   expect(cross.status).toBe(403)
   const read = await fetch(`${s.base}/api/admin/v1/organizations`, { headers: { cookie: header } })
@@ -97,7 +97,7 @@ test('logout ends the session: the page returns to the login, and a copy of the 
   expect(await context.cookies()).toEqual([])
   const replay = await fetch(`${s.base}/api/admin/v1/organizations`, { headers: { cookie: header } })
   expect(replay.status).toBe(401)
-  expect((await replay.json()).error.message).toContain('log in again')
+  expect(((await replay.json()) as any).error.message).toContain('log in again')
   await page.goto(`${s.base}/console`)
   await page.waitForURL(/\/console\/login\?next=/)
   await context.close()
