@@ -27,6 +27,7 @@ export async function startLocalServices() {
       const lines = [
         '',
         'scim-bridge dev is up',
+        `  Console         ${config.PUBLIC_URL}/console`,
         `  API base        ${config.PUBLIC_URL}/api/admin/v1`,
         `  SCIM base       ${config.PUBLIC_URL}/api/connect/v1/scim/2.0`,
         `  admin token     ${config.ADMIN_TOKEN}`,
