@@ -36,21 +36,23 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
 
   async function deliverWebhooks(input: DeliverInput): Promise<{ delivered: number; status: WebhookStatus }> {
     const signal = Context.current().cancellationSignal
-    const row = await findEndpoint(sql, input.endpointId)
-    if (!row) throw ApplicationFailure.create({ message: `webhook endpoint ${input.endpointId} no longer exists`, type: 'WebhookMissing', nonRetryable: true })
-    const status = { state: row.state, consecutiveFailures: row.consecutiveFailures, lastError: row.lastError }
-    if (row.state !== 'active') return { delivered: 0, status }
-    const secret = openSecret(row, parseSecretsKey(deps.secretsKey))
+    const started = await findEndpoint(sql, input.endpointId)
+    if (!started) throw ApplicationFailure.create({ message: `webhook endpoint ${input.endpointId} no longer exists`, type: 'WebhookMissing', nonRetryable: true })
+    const status = { state: started.state, consecutiveFailures: started.consecutiveFailures, lastError: started.lastError }
+    if (started.state !== 'active') return { delivered: 0, status }
 
-    let events = (await readFeed(sql, row.organizationId, { after: eventId(row.cursorSeq), limit: BATCH })).items
+    let events = (await readFeed(sql, started.organizationId, { after: eventId(started.cursorSeq), limit: BATCH })).items
     for (const deadline = Date.now() + WAIT_MS; !events.length && Date.now() < deadline && !signal.aborted; ) {
       heartbeat()
       await Bun.sleep(POLL_MS)
-      events = (await readFeed(sql, row.organizationId, { after: eventId(row.cursorSeq), limit: BATCH })).items
+      events = (await readFeed(sql, started.organizationId, { after: eventId(started.cursorSeq), limit: BATCH })).items
     }
 
-    // Paused (or disabled) while this run waited: the admin's word holds from its answer on.
-    if (events.length && (await findEndpoint(sql, row.id))?.state !== 'active') return { delivered: 0, status }
+    // Paused, re-pointed or given a new secret while this run waited: the admin's word
+    // holds from its answer on (a rotated secret signs the very next delivery).
+    const row = events.length ? await findEndpoint(sql, started.id) : started
+    if (row?.state !== 'active') return { delivered: 0, status }
+    const secret = openSecret(row, parseSecretsKey(deps.secretsKey))
 
     let cursor: string | null = null
     let failure: string | null = null

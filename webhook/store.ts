@@ -123,6 +123,46 @@ function snake(d: Delivery) {
   }
 }
 
+/** How far an endpoint is through its organization's events, and how its last delivery went. */
+export interface EndpointProgress {
+  /**
+   * Events after the endpoint's position, of any type (those it does not want are
+   * skipped as soon as it runs): held while paused, waiting while its deliveries fail.
+   */
+  pendingEvents: number
+  /** When the oldest of them happened: how far behind the endpoint is. */
+  oldestPendingAt: Date | null
+  lastDelivery: { at: Date; ok: boolean; responseStatus: number | null } | null
+}
+
+/**
+ * The progress of each endpoint in `ids`. The count is a difference of sequence numbers
+ * and the rest are index lookups: no scan, however far behind an endpoint is.
+ */
+export async function endpointProgress(sql: Tx, ids: string[]): Promise<Map<string, EndpointProgress>> {
+  const rows = await sql<{ id: string; pendingEvents: number; oldestPendingAt: Date | null; lastAt: Date | null; lastOk: boolean | null; lastStatus: number | null }[]>`
+    select e.id, greatest(coalesce(s.last_seq, 0) - e.cursor_seq, 0)::int as pending_events,
+      (select d.occurred_at from directory_events d
+        where d.organization_id = e.organization_id and d.seq > e.cursor_seq order by d.seq limit 1) as oldest_pending_at,
+      l.created_at as last_at, l.ok as last_ok, l.response_status as last_status
+    from webhook_endpoints e
+    left join event_sequences s on s.organization_id = e.organization_id
+    left join lateral (
+      select w.created_at, w.ok, w.response_status from webhook_deliveries w where w.endpoint_id = e.id order by w.id desc limit 1
+    ) l on true
+    where e.id = any(${ids}::uuid[])`
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        pendingEvents: r.pendingEvents,
+        oldestPendingAt: r.oldestPendingAt,
+        lastDelivery: r.lastAt ? { at: r.lastAt, ok: r.lastOk!, responseStatus: r.lastStatus } : null,
+      },
+    ]),
+  )
+}
+
 /** The delivery log, newest first; `before` is a delivery id of a previous page. */
 export function listDeliveries(sql: Tx, endpointId: string, q: { limit: number; before?: string }) {
   return sql<(Delivery & { id: string; createdAt: Date })[]>`

@@ -121,6 +121,26 @@ test('pause holds deliveries, resume sends them; replay sends again from an even
   expect((await h.api('POST', `/webhooks/${endpoint.id}/replay`, { after: 'evt_1' })).status).toBe(400)
 })
 
+test('the view shows the retry in force and the progress: events held while paused, how far behind, the last delivery', async () => {
+  const { orgId, receiver, endpoint, scim } = await setup({ retry: { maxConsecutiveFailures: 7 } })
+  expect(endpoint).toMatchObject({ retry: { initialIntervalSeconds: 1, maximumIntervalSeconds: 600, maxConsecutiveFailures: 7 }, pendingEvents: 0, oldestPendingAt: null, lastDelivery: null })
+  expect((await h.api('POST', `/webhooks/${endpoint.id}/pause`)).body.state).toBe('paused')
+  const before = Date.now()
+  await createUsers(scim, 3)
+  const [first] = await eventIds(orgId)
+  const held = (await h.api('GET', `/webhooks/${endpoint.id}`)).body
+  expect(held).toMatchObject({ state: 'paused', pendingEvents: 3, lastDelivery: null })
+  expect(Date.parse(held.oldestPendingAt)).toBeGreaterThanOrEqual(before - 1000)
+  expect(held.position === null || held.position < first!).toBe(true)
+  const [listed] = (await h.api('GET', `/organizations/${orgId}/webhooks`)).body.items
+  expect(listed).toMatchObject({ id: endpoint.id, pendingEvents: 3, oldestPendingAt: held.oldestPendingAt })
+
+  await h.api('POST', `/webhooks/${endpoint.id}/resume`)
+  const caughtUp = await untilWebhook(endpoint.id, (w) => w.pendingEvents === 0, 'the held events to be delivered')
+  expect(receiver.uniqueIds()).toHaveLength(3)
+  expect(caughtUp).toMatchObject({ oldestPendingAt: null, position: (await eventIds(orgId)).at(-1), lastDelivery: { ok: true, responseStatus: 200 } })
+})
+
 test('a test ping, and a rotated secret signs what follows', async () => {
   const { receiver, endpoint, scim } = await setup()
   const ping = await h.api('POST', `/webhooks/${endpoint.id}/test`)
