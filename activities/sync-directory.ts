@@ -8,7 +8,7 @@
 // point): idempotent by construction, and a re-run of an unchanged directory writes no row.
 import { heartbeat } from '@temporalio/activity'
 import type { Sql, Tx } from '../server/db/client'
-import { appendStagedChanges } from '../server/events/outbox'
+import { appendStagedChanges, type DeactivationReason } from '../server/events/outbox'
 import type { PreviewSamples } from '../bridge/messages'
 import {
   beginStaging, createStagedUsers, deactivateUsers, loadActiveManaged, loadStoredForMatch, resolveManagers, stageCreates, updateUsers, withStoreEmail,
@@ -81,7 +81,7 @@ export function syncDirectory(
     await beginContext(tx)
     const ctx = createPlanContext(bridgeId, target.excludedEmails)
     const counts: RunCounts = { ...NO_COUNTS, conflictSamples: [] }
-    const held: { id: string; userName: string }[] = []
+    const held: { id: string; userName: string; reason: DeactivationReason }[] = []
     const collect = collector(COLLECT_EVERY_USERS)
     let cursor: string | null = null
     do {
@@ -109,7 +109,7 @@ export function syncDirectory(
         for (const key of more.seen) known.seen.add(key)
       }
       const missing = new Set(planDeactivations(known, managed))
-      held.push(...managed.filter((u) => missing.has(u.id)))
+      held.push(...managed.flatMap((u) => (missing.has(u.id) ? [{ id: u.id, userName: u.userName, reason: 'missing' as const }] : [])))
       after = managed[managed.length - 1]!.id
       collect(managed.length)
     }
@@ -162,7 +162,7 @@ async function applyPage(tx: Tx, target: SyncTarget, users: DirectoryUser[], bas
   counts.unchanged += plan.unchanged
   counts.excluded += plan.excluded
   addConflicts(counts, plan.conflicts)
-  return plan.deactivate.map((id) => ({ id, userName: userName.get(id)! }))
+  return plan.deactivate.map(({ id, reason }) => ({ id, userName: userName.get(id)!, reason }))
 }
 
 /**

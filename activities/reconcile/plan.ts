@@ -23,6 +23,7 @@
 // Excluded (email or userName in the list, case-insensitive): never created or updated;
 // if it is this bridge's active user, it is deactivated.
 import type { DirectoryUser, StoredUser, UserUpdate } from '../../bridge/directory'
+import type { DeactivationReason } from '../../server/events/outbox'
 
 export type ConflictReason = 'manual-user' | 'other-bridge' | 'identity-mismatch' | 'user-name-taken' | 'duplicate'
 
@@ -34,11 +35,17 @@ export interface Conflict {
   userId?: string
 }
 
+/** A stored user to deactivate and why: its event says it (server/events/outbox.ts). */
+export interface Deactivation {
+  id: string
+  reason: DeactivationReason
+}
+
 export interface PagePlan {
   create: DirectoryUser[]
   update: UserUpdate[]
-  /** Stored ids to deactivate (excluded, or disabled in the directory): apply only after the guard. */
-  deactivate: string[]
+  /** Stored users to deactivate (excluded, or disabled in the directory): apply only after the guard. */
+  deactivate: Deactivation[]
   unchanged: number
   excluded: number
   conflicts: Conflict[]
@@ -81,7 +88,7 @@ export function planPage(users: readonly DirectoryUser[], stored: readonly Store
   return plan
 }
 
-/** This bridge's active users that the directory no longer has. `managed` = its users (loaded after the pages were applied). */
+/** This bridge's active users that the directory no longer has (reason `missing`). `managed` = its users (loaded after the pages were applied). */
 export function planDeactivations(
   ctx: PlanContext,
   managed: Iterable<Pick<StoredUser, 'id' | 'externalId' | 'active'>>,
@@ -159,7 +166,7 @@ function planUser(user: DirectoryUser, index: StoredIndex, ctx: PlanContext, pla
 
   if (isExcluded(user, ctx.excludedEmails)) {
     plan.excluded++
-    if (ours && target.active) plan.deactivate.push(target.id)
+    if (ours && target.active) plan.deactivate.push({ id: target.id, reason: 'excluded' })
     return
   }
   if (match.kind === 'mismatch') return conflict('identity-mismatch', match.userId)
@@ -185,7 +192,7 @@ function planUser(user: DirectoryUser, index: StoredIndex, ctx: PlanContext, pla
   }
 
   const deactivate = target.active && !user.active
-  if (deactivate) plan.deactivate.push(target.id)
+  if (deactivate) plan.deactivate.push({ id: target.id, reason: 'disabled' })
   if (!ours || Object.keys(changes).length > 0) plan.update.push({ id: target.id, changes, adopt: !ours })
   else if (!deactivate) plan.unchanged++
 }

@@ -122,7 +122,33 @@ describe('GET /organizations/:orgId/scim-events.csv', () => {
     expect(lines.slice(1).map((l) => l.split(',')[3])).toEqual(['PATCH', 'POST', 'GET'])
   })
 
+  // The export is the list's filtered view: the same filters give the same rows.
   test.each([
+    ['method=patch', ['PATCH']],
+    ['status=2xx', ['SYNC', 'POST', 'GET']],
+    ['status=201', ['POST']],
+    ['userName=ALICE%40example.com', ['PATCH', 'GET']],
+    ['source=bridge', ['SYNC']],
+    ['source=scim&status=4xx', ['PATCH']],
+    ['method=GET&status=5xx', []],
+  ])('?%s exports only the matching rows', async (filter, methods) => {
+    const res = await app.handle(
+      new Request(`http://localhost/api/admin/v1/organizations/${orgId}/scim-events.csv?since=2025-01-01&until=2025-01-05&${filter}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      }),
+    )
+    expect(res.status).toBe(200)
+    const lines = (await res.text()).trimEnd().split('\r\n')
+    expect(lines.slice(1).map((l) => l.split(',')[3])).toEqual(methods)
+    const listed = await get(`/organizations/${orgId}/scim-events?since=2025-01-01&until=2025-01-05&${filter}`)
+    expect(listed.body.items.map((i: { method: string }) => i.method)).toEqual(methods)
+  })
+
+  test.each([
+    ['status=600', 'status:'],
+    ['method=GE%20T', 'method:'],
+    ['userName=', 'userName:'],
+    ['source=okta', 'source:'],
     ['since=2024-01-01&until=2025-01-02', 'since:'],
     ['since=2025-01-02&until=2025-01-01', 'until:'],
     ['since=2025-13-01', 'since:'],

@@ -36,21 +36,24 @@ describe('emailOf', () => {
 })
 
 describe('set-based writes', () => {
-  test('deactivateUsers flips active ones only, within the organization, and stages one change each', async () => {
+  test('deactivateUsers flips active ones only, within the organization, and stages one change each with its reason', async () => {
     const ids: string[] = []
     for (const i of [1, 2, 3]) ids.push((await Users.createUser(sql, orgId, user(`deact-${i}-${crypto.randomUUID()}@example.com`), bridge, new ChangeLog())).id)
-    const users = ids.map((id) => ({ id, userName: id }))
+    const reasons = ['missing', 'disabled', 'excluded'] as const
+    const users = ids.map((id, i) => ({ id, userName: id, reason: reasons[i]! }))
     const staged = await sql.begin(async (tx) => {
       await beginStaging(tx)
       expect(await deactivateUsers(tx, orgId, bridgeId, users)).toBe(3)
       expect(await deactivateUsers(tx, orgId, bridgeId, users)).toBe(0) // already inactive: left alone
       expect(await deactivateUsers(tx, otherOrg, bridgeId, users)).toBe(0)
-      return tx<{ type: string; userId: string; before: { active: boolean }; data: { active: boolean } }[]>`
-        select type, user_id, before, data from staged_changes order by ord`
+      return tx<{ type: string; userId: string; before: { active: boolean }; data: { active: boolean }; reason: string }[]>`
+        select type, user_id, before, data, reason from staged_changes order by ord`
     })
     // One statement updates them in no particular order.
     const byUser = (a: unknown[], b: unknown[]) => String(a[1]).localeCompare(String(b[1]))
-    expect(staged.map((c) => [c.type, c.userId, c.before.active, c.data.active]).sort(byUser)).toEqual(ids.map((id) => ['user.updated', id, true, false]).sort(byUser))
+    expect(staged.map((c) => [c.type, c.userId, c.before.active, c.data.active, c.reason]).sort(byUser)).toEqual(
+      ids.map((id, i) => ['user.updated', id, true, false, reasons[i]!]).sort(byUser),
+    )
     const got = await Users.getUser(sql, orgId, ids[0]!)
     expect(got!.resource.active).toBe(false)
     expect(got!.version).toBe(2)

@@ -31,8 +31,8 @@ afterAll(async () => {
 
 /** The directory events of this organization, oldest first. */
 const directoryEvents = () =>
-  h.sql<{ type: string; userId: string; source: string; bridgeId: string; runId: string; data: any; changes: any }[]>`
-    select type, user_id, source, bridge_id, run_id, data, changes from directory_events where organization_id = ${orgId} order by seq`
+  h.sql<{ type: string; userId: string; source: string; bridgeId: string; runId: string; data: any; changes: any; reason: string | null }[]>`
+    select type, user_id, source, bridge_id, run_id, data, changes, reason from directory_events where organization_id = ${orgId} order by seq`
 
 const syncNow = async () => {
   const before = (await runsOf(h, bridgeId)).length
@@ -118,7 +118,11 @@ test('a user removed from the directory is deactivated, never deleted', async ()
   expect(run).toMatchObject({ deactivated: 1, unchanged: 8 })
   const user = (await usersOf(h.sql, orgId)).get('user4@contoso.onmicrosoft.com')
   expect(user).toMatchObject({ active: false, source: 'bridge' })
-  expect((await directoryEvents()).at(-1)).toMatchObject({ type: 'user.deactivated', userId: user!.id, changes: { active: [true, false] }, runId: run.id })
+  expect((await directoryEvents()).at(-1)).toMatchObject({ type: 'user.deactivated', userId: user!.id, changes: { active: [true, false] }, runId: run.id, reason: 'missing' })
+  // The history says why, for the console's "because the directory no longer has them".
+  const history = await h.api('GET', `/users/${user!.id}/history`)
+  expect(history.body.items[0]).toMatchObject({ type: 'user.deactivated', source: { kind: 'bridge', bridgeId, runId: run.id }, reason: 'missing' })
+  expect(history.body.items.slice(1).every((e: { reason?: string }) => e.reason === undefined)).toBe(true)
 })
 
 test('PATCH: a newly excluded user is deactivated; a new interval is picked up', async () => {
@@ -130,6 +134,7 @@ test('PATCH: a newly excluded user is deactivated; a new interval is picked up',
   const run = await syncNow()
   expect(run).toMatchObject({ deactivated: 1, excluded: 2 })
   expect((await usersOf(h.sql, orgId)).get('user3@contoso.onmicrosoft.com')!.active).toBe(false)
+  expect((await directoryEvents()).at(-1)).toMatchObject({ type: 'user.deactivated', runId: run.id, reason: 'excluded' })
   expect(await getBridge(h, bridgeId)).toMatchObject({ retry: { initialIntervalSeconds: 1, maximumIntervalSeconds: 2, maxConsecutiveFailures: 10 } })
 })
 

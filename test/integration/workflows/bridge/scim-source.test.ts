@@ -69,6 +69,8 @@ test('a bridge pulls another SCIM server: creates, adopts a SCIM user by userNam
   const patch = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] }
   expect((await call(sourceApp, 'PATCH', `${SCIM}/Users/${sourceUsers['person3@acme.test']}`, { token: source.token, body: patch })).status).toBe(200)
   expect((await h.api('POST', `/bridges/${bridgeId}/sync`)).status).toBe(200)
-  await eventually(async () => (await usersOf(h.sql, target)).get('person3@acme.test'), (u) => u!.active === false, 'person3 to be deactivated')
+  const person3 = await eventually(async () => (await usersOf(h.sql, target)).get('person3@acme.test'), (u) => u!.active === false, 'person3 to be deactivated')
+  const history = await h.api('GET', `/users/${person3!.id}/history`)
+  expect(history.body.items[0]).toMatchObject({ type: 'user.deactivated', source: { kind: 'bridge', bridgeId }, reason: 'disabled' })
   expect((await usersOf(h.sql, target)).get('person1@acme.test')!.active).toBe(true)
 })

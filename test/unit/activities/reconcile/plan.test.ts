@@ -50,7 +50,7 @@ function plan(directory: DirectoryUser[], store: StoredUser[], excluded: string[
     const page = planPage(directory.slice(i, i + pageSize), store, ctx)
     result.create.push(...page.create.map((u) => u.externalId))
     result.update.push(...page.update)
-    result.deactivate.push(...page.deactivate)
+    result.deactivate.push(...page.deactivate.map((d) => d.id))
     result.unchanged += page.unchanged
     result.excluded += page.excluded
     result.conflicts.push(...page.conflicts.map(({ externalId, reason }) => ({ externalId, reason })))
@@ -288,8 +288,20 @@ describe('planPage + planDeactivations', () => {
   test('the page plan holds deactivations back for the guard instead of mixing them into updates', () => {
     const ctx = createPlanContext(BRIDGE, [])
     const page = planPage([dir(1, { active: false, title: 'Gone' })], [stored(1)], ctx)
-    expect(page.deactivate).toEqual(['id-1'])
+    expect(page.deactivate).toEqual([{ id: 'id-1', reason: 'disabled' }])
     expect(page.update).toEqual([{ id: 'id-1', changes: { title: 'Gone' }, adopt: false }])
+  })
+
+  test('each deactivation says why: disabled in the directory, excluded, or gone from it', () => {
+    const ctx = createPlanContext(BRIDGE, ['user2@example.com'])
+    const store = [stored(1), stored(2), stored(3)]
+    const page = planPage([dir(1, { active: false }), dir(2)], store, ctx)
+    expect(page.deactivate).toEqual([
+      { id: 'id-1', reason: 'disabled' },
+      { id: 'id-2', reason: 'excluded' },
+    ])
+    // Whoever no page listed is missing: planDeactivations' ids are that case.
+    expect(planDeactivations(ctx, store)).toEqual(['id-3'])
   })
 
   test('matchKeys names every key a stored candidate can match on, lower-cased', () => {
@@ -323,7 +335,7 @@ describe('a streamed sync against an in-memory store', () => {
         store.set(`id-${user.externalId}`, { id: `id-${user.externalId}`, ...fields, source: 'bridge', bridgeId: BRIDGE })
       }
       for (const { id, changes } of page.update) store.set(id, { ...store.get(id)!, ...changes })
-      deactivate.push(...page.deactivate)
+      deactivate.push(...page.deactivate.map((d) => d.id))
       writes.created += page.create.length
       writes.updated += page.update.length
       writes.unchanged += page.unchanged
