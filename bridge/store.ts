@@ -10,6 +10,8 @@ import { isUuid } from '../server/uuid'
 export interface BridgeRow {
   id: string
   organizationId: string
+  /** For people; null: the console names the bridge by its provider. */
+  name: string | null
   provider: Provider
   settingsEncrypted: string
   intervalSeconds: number

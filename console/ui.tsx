@@ -200,11 +200,13 @@ export function Action({
   )
 }
 
-export function Field({ label, help, children }: { label: string; help?: ComponentChildren; children: ComponentChildren }) {
+/** A labelled input; `error` is what the API said about this field. */
+export function Field({ label, help, error, children }: { label: string; help?: ComponentChildren; error?: string; children: ComponentChildren }) {
   return (
     <label class="field">
       <span class="label">{label}</span>
       {children}
+      {error && <span class="field-error" role="alert">{error}</span>}
       {help && <small class="help">{help}</small>}
     </label>
   )

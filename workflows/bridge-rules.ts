@@ -5,8 +5,8 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common'
 import { backoffDelayMs } from '../bridge/backoff'
 import type { AdminAction, BridgeStatus, Schedule } from '../bridge/messages'
 
-/** Why an admin action is refused in this status (the admin API answers 409 with it), or null. */
-export function refusal(action: AdminAction, status: BridgeStatus): string | null {
+/** Why an admin action is refused in this status (the admin API answers 409 with it, and shows it in a bridge's `refusals`), or null. */
+export function refusal(action: AdminAction, status: Pick<BridgeStatus, 'state' | 'consecutiveFailures'>): string | null {
   const { state, consecutiveFailures } = status
   const disabled = `the bridge is disabled after ${consecutiveFailures} consecutive failures`
   switch (action) {

@@ -1,6 +1,7 @@
 // Admin API: bridges (README "Admin API"). Mounted inside the admin plugin (its errors);
 // a bridge's id is looked up within the caller's organization when its key is bound to one.
 import { Elysia } from 'elysia'
+import { describeProviders } from '../../bridge/providers'
 import { previewNewBridge, previewSavedBridge } from '../bridges/preview'
 import * as Bridges from '../bridges/service'
 import { CreateBridge, BridgePatch, RunsQuery } from '../bridges/model'
@@ -15,6 +16,8 @@ export function bridges(deps: AdminDeps) {
 
   return new Elysia({ name: 'admin-bridges' })
     .use(adminAuth(deps))
+    // What each provider's settings are and need, for a form (the console's New bridge).
+    .get('/bridge-providers', () => ({ items: describeProviders() }), { scope: 'admin' })
     .post(
       '/organizations/:orgId/bridges',
       async ({ params, body, set }) => {

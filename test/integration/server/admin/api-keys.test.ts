@@ -174,6 +174,7 @@ describe('scopes', () => {
       'GET /organizations/:orgId/scim-events.csv',
       'POST /bridges/:id/sync',
       'GET /bridges/:id/runs',
+      'GET /bridge-providers',
       'DELETE /api-keys/:id',
       'GET /organizations/:orgId/users',
       'GET /groups/:id/members',

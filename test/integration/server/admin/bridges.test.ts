@@ -1,6 +1,8 @@
 // The bridges admin API: validation, 404s, secrets at rest and never returned, PATCH
-// merging settings, run history paging, and what happens without SECRETS_KEY.
+// merging settings, names, the refusals shown per state, the providers' form description,
+// run history paging, and what happens without SECRETS_KEY.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { PROVIDERS, providers } from '../../../../bridge/providers'
 import { openSettings } from '../../../../bridge/store'
 import { parseSecretsKey } from '../../../../bridge/secrets'
 import { FakeOkta } from '../../../fixtures/fake-okta'
@@ -72,6 +74,78 @@ test('settings are encrypted at rest and their secrets never returned; PATCH mer
   expect(bad.body.error.message).toStartWith('settings.orgUrl: ')
   // A null resets a retry setting to its default.
   expect((await h.api('PATCH', `/bridges/${bridge.id}`, { retry: { maxConsecutiveFailures: null } })).body.retry.maxConsecutiveFailures).toBe(10)
+})
+
+test('a bridge may have a name: set at create, renamed or removed by PATCH (null), never blank', async () => {
+  const { orgId, bridge } = await createBridge(h, { provider: 'okta', name: '  Okta-prod ', settings: okta.settings() })
+  expect(bridge.name).toBe('Okta-prod')
+  expect((await h.api('GET', `/organizations/${orgId}/bridges`)).body.items[0].name).toBe('Okta-prod')
+  const renamed = await h.api('PATCH', `/bridges/${bridge.id}`, { name: 'Okta EU' })
+  expect([renamed.status, renamed.body.name]).toEqual([200, 'Okta EU'])
+  // A PATCH without `name` keeps it.
+  expect((await h.api('PATCH', `/bridges/${bridge.id}`, { intervalSeconds: 600 })).body).toMatchObject({ name: 'Okta EU', intervalSeconds: 600 })
+  const blank = await h.api('PATCH', `/bridges/${bridge.id}`, { name: ' ' })
+  expect([blank.status, blank.body.error.message]).toEqual([400, 'name: must not be empty'])
+  expect((await h.api('PATCH', `/bridges/${bridge.id}`, { name: null })).body.name).toBeNull()
+  const unnamed = await createBridge(h, { provider: 'okta', settings: okta.settings() })
+  expect(unnamed.bridge.name).toBeNull()
+  expect((await h.api('POST', `/organizations/${orgId}/bridges`, { provider: 'okta', name: 'x'.repeat(201), settings: okta.settings() })).body.error.message).toBe(
+    'name: at most 200 characters',
+  )
+})
+
+test("a bridge's refusals say which admin action the API would refuse now, and why", async () => {
+  const { bridge } = await createBridge(h, { provider: 'okta', settings: okta.settings() })
+  await untilState(h, bridge.id, 'active')
+  const paused = await h.api('POST', `/bridges/${bridge.id}/pause`)
+  expect(paused.body.refusals).toEqual({
+    pause: null,
+    resume: null,
+    enable: 'the bridge is not disabled (it is paused); only a disabled bridge can be enabled',
+    sync: 'the bridge is paused: resume it to sync',
+  })
+  // Each refusal is what the action answers.
+  const sync = await h.api('POST', `/bridges/${bridge.id}/sync`)
+  expect([sync.status, sync.body.error.message]).toEqual([409, paused.body.refusals.sync])
+  const resumed = await h.api('POST', `/bridges/${bridge.id}/resume`)
+  expect(resumed.body.refusals).toMatchObject({ pause: null, resume: `the bridge is not paused (it is ${resumed.body.state})`, sync: null })
+  const active = await untilState(h, bridge.id, 'active')
+  expect(active.refusals).toEqual({
+    pause: null,
+    resume: 'the bridge is not paused (it is active)',
+    enable: 'the bridge is not disabled (it is active); only a disabled bridge can be enabled',
+    sync: null,
+  })
+})
+
+test("GET /bridge-providers describes each provider's settings from its schema: required, secret, how to enter it, its help", async () => {
+  const res = await h.api('GET', '/bridge-providers')
+  expect(res.status).toBe(200)
+  expect(res.body.items.map((p: { provider: string }) => p.provider)).toEqual(providers)
+  for (const p of res.body.items) {
+    // Every field of the schema, in its order; secrets as the provider declares them.
+    expect(p.fields.map((f: { name: string }) => f.name)).toEqual(Object.keys(PROVIDERS[p.provider as keyof typeof PROVIDERS].settings.entries))
+    expect(p.fields.filter((f: { secret: boolean }) => f.secret).map((f: { name: string }) => f.name)).toEqual([...PROVIDERS[p.provider as keyof typeof PROVIDERS].secrets])
+    for (const f of p.fields) expect([p.provider, f.name, f.label.length > 0, f.help.length > 0]).toEqual([p.provider, f.name, true, true])
+  }
+  const scim = res.body.items.find((p: { provider: string }) => p.provider === 'scim')
+  expect(scim).toMatchObject({
+    label: 'SCIM 2.0 server',
+    needs: [expect.stringContaining('GET /Users'), expect.any(String)],
+    fields: [
+      { name: 'baseUrl', label: 'Base URL', required: true, secret: false, input: 'url', help: expect.stringContaining('/Users') },
+      { name: 'token', label: 'Bearer token', required: true, secret: true, input: 'text', help: expect.any(String) },
+    ],
+  })
+  const entra = res.body.items.find((p: { provider: string }) => p.provider === 'microsoft-entra')
+  expect(entra.needs.join(' ')).toContain('User.Read.All')
+  expect(entra.needs.join(' ')).toContain('GroupMember.Read.All')
+  expect(entra.fields.map((f: { name: string; required: boolean }) => [f.name, f.required])).toEqual([
+    ['tenantId', true], ['clientId', true], ['clientSecret', true], ['graphBaseUrl', false], ['loginBaseUrl', false],
+  ])
+  const google = res.body.items.find((p: { provider: string }) => p.provider === 'google-workspace')
+  expect(google.needs.join(' ')).toContain('admin.directory.group.readonly')
+  expect(google.fields[0]).toMatchObject({ name: 'serviceAccountKey', input: 'multiline', secret: true })
 })
 
 test('run history: newest first, paged by cursor', async () => {
