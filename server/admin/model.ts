@@ -3,11 +3,9 @@
 import * as v from 'valibot'
 import { SCOPES } from '../access-keys/store'
 import { isCalendarDate } from '../dates'
+import { Name } from '../names'
 
 export const Uuid = v.pipe(v.string(), v.uuid('must be a UUID'))
-
-/** The name of an organization, an access key or a bridge. */
-export const Name = v.pipe(v.string('a string'), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200, 'at most 200 characters'))
 
 export const OrgParams = v.object({ orgId: Uuid })
 /** A route's `:id`: a bridge's, an access key's, a user's or a group's. */

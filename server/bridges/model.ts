@@ -2,7 +2,7 @@
 // by the providers' own schemas (bridge/providers.ts).
 import * as v from 'valibot'
 import { providerSettings } from '../../bridge/providers'
-import { Name } from '../admin/model'
+import { Name } from '../names'
 
 const MONTH_SECONDS = 31 * 24 * 60 * 60
 
