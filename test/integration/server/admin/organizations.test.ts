@@ -101,6 +101,7 @@ describe('SCIM configuration', () => {
     expect(conf.status).toBe(201)
     expect(conf.body.endpointUrl).toBe('http://localhost/api/connect/v1/scim/2.0')
     expect(conf.body.token).toMatch(/^scim_[A-Za-z0-9_-]{43}$/)
+    expect(conf.headers.get('cache-control')).toBe('no-store') // no cache keeps the token
 
     const [row] = await sql`select token_hash from scim_configurations where organization_id = ${org.id}`
     expect(Buffer.compare(row!.tokenHash, hashToken(conf.body.token))).toBe(0)
@@ -122,6 +123,7 @@ describe('SCIM configuration', () => {
     const rotated = await a('POST', `/organizations/${org.id}/scim-configuration/token`)
     expect(rotated.status).toBe(201)
     expect(rotated.body.token).not.toBe(first)
+    expect(rotated.headers.get('cache-control')).toBe('no-store')
     const [row] = await sql`select token_hash from scim_configurations where organization_id = ${org.id}`
     expect(Buffer.compare(row!.tokenHash, hashToken(rotated.body.token))).toBe(0)
 
