@@ -116,7 +116,11 @@ export async function temporalConnection() {
   return Connection.connect({ address: process.env.TEMPORAL_ADDRESS! })
 }
 
-/** Saves a screenshot of `page` to docs/console/<name>.png (the README shows them). */
+/**
+ * A screenshot of `page` as <name>.png: into docs/console/ (the README shows them) when
+ * CONSOLE_SCREENSHOTS=1, else into .cache/ so that a test run leaves the tree clean.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${ROOT}/docs/console/${name}.png`, fullPage: true })
+  const dir = process.env.CONSOLE_SCREENSHOTS === '1' ? 'docs/console' : '.cache/console-screenshots'
+  await page.screenshot({ path: `${ROOT}/${dir}/${name}.png`, fullPage: true })
 }
