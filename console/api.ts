@@ -39,6 +39,24 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
 
 export const get = <T = any>(path: string) => api<T>('GET', path)
 
+type Fn = (...args: never[]) => unknown
+
+/**
+ * A server type as its JSON arrives here: dates as ISO strings, functions left out. Pages
+ * describe answers as `Json<X>` of the server's own type, imported with `import type`
+ * only: a value import would bundle server code (postgres, Bun) into the browser.
+ */
+export type Json<T> = T extends Date
+  ? string
+  : T extends readonly unknown[]
+    ? { [K in keyof T]: Json<T[K]> }
+    : T extends object
+      ? { [K in keyof T as T[K] extends Fn ? never : K]: Json<T[K]> }
+      : T
+
+/** A list answer: a page of items and where the next one starts (null on the last). */
+export type Page<T> = { items: T[]; nextCursor: string | null }
+
 export type Session = {
   kind: 'root' | 'key'
   organizationId: string | null

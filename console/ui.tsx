@@ -1,7 +1,7 @@
 // The console's building blocks. Everything renders through JSX, which escapes text:
 // userNames and IdP error messages are attacker-controlled, and nothing here ever sets
 // raw HTML.
-import type { ComponentChildren } from 'preact'
+import { type ComponentChildren, Fragment } from 'preact'
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { ApiFailure } from './api'
 import { relative, timestamp } from './format'
@@ -137,6 +137,32 @@ export function SecretOnce({ title, value, children }: { title: string; value: s
 }
 
 /**
+ * An async task a button or a form starts: whether it is running, and how it failed (kept
+ * until it starts again) for the caller to show in place.
+ */
+export function useTask(run: () => Promise<unknown>) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<Error>()
+  const start = async () => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      await run()
+    } catch (e) {
+      setError(e as Error)
+    } finally {
+      setBusy(false)
+    }
+  }
+  /** A form's onSubmit: the task instead of the browser's submit. */
+  const submit = (e: Event) => {
+    e.preventDefault()
+    start()
+  }
+  return { busy, error, start, submit }
+}
+
+/**
  * A button that runs an async action, shows it is busy and shows its failure in place.
  * `confirm` asks first, in a dialog that says what the action does.
  */
@@ -156,20 +182,8 @@ export function Action({
   danger?: boolean
   confirm?: { title: string; body: ComponentChildren; yes: string }
 }) {
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<Error>()
+  const { busy, error, start: go } = useTask(run)
   const dialog = useRef<HTMLDialogElement>(null)
-  const go = async () => {
-    setBusy(true)
-    setError(undefined)
-    try {
-      await run()
-    } catch (e) {
-      setError(e as Error)
-    } finally {
-      setBusy(false)
-    }
-  }
   return (
     <span class="action">
       <button type="button" class={danger ? 'danger' : undefined} disabled={disabled || busy} title={disabled ? why : undefined} onClick={() => (confirm ? dialog.current?.showModal() : go())}>
@@ -237,4 +251,99 @@ export function useCursor(resetOn: unknown[]) {
     next: (c: string) => setStack((s) => [...s, c]),
     previous: () => setStack((s) => s.slice(0, -1)),
   }
+}
+
+/** A fact of a `dl.facts`: its label, and its value or a dash when it has none. */
+export function Fact({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{children ?? <span class="muted">—</span>}</dd>
+    </>
+  )
+}
+
+type Cursor = ReturnType<typeof useCursor>
+
+type List<T> = { items: T[]; nextCursor?: string | null }
+
+/** A loaded list: `empty` (a sentence) when it has nothing, else `children` and, given `page`, the pager. */
+export function Paged<T>({ loaded, page, empty, children }: { loaded: Loaded<List<T>>; page?: Cursor; empty: string; children: (items: T[]) => ComponentChildren }) {
+  return (
+    <Show loaded={loaded}>
+      {({ items, nextCursor }) =>
+        // A later page can come back empty: its pager still leads back.
+        items.length === 0 && !page?.hasPrevious ? (
+          <p class="muted">{empty}</p>
+        ) : (
+          <>
+            {children(items)}
+            {page && <Pager hasPrevious={page.hasPrevious} next={nextCursor} onPrevious={page.previous} onNext={page.next} />}
+          </>
+        )
+      }
+    </Show>
+  )
+}
+
+/** A table's column: its header and each row's cell, which the header labels at phone width. */
+export type Column<T> = {
+  label: string
+  /** Figures, aligned right. */
+  num?: boolean
+  /** A header for screen readers only (a column of buttons that say what they do). */
+  hidden?: boolean
+  cell: (item: T) => ComponentChildren
+  /** The cell's own attributes: a class from its value, a test id. */
+  attrs?: (item: T) => { class?: string; [data: `data-${string}`]: string }
+}
+
+/**
+ * A list as a table of `columns`, a row per item; see Paged. `row` puts the cells in a
+ * row of its own (its attributes, a row beneath that opens): it may return several rows.
+ */
+export function PagedTable<T extends { id: string }>({
+  columns,
+  class: cls,
+  row = (_, cells) => <tr>{cells}</tr>,
+  ...list
+}: {
+  loaded: Loaded<List<T>>
+  page?: Cursor
+  empty: string
+  columns: Column<T>[]
+  class?: string
+  row?: (item: T, cells: ComponentChildren) => ComponentChildren
+}) {
+  const cells = (item: T) =>
+    columns.map((c) => {
+      const { class: own, ...attrs } = c.attrs?.(item) ?? {}
+      return (
+        <td key={c.label} data-label={c.label} class={[c.num && 'num', own].filter(Boolean).join(' ') || undefined} {...attrs}>
+          {c.cell(item)}
+        </td>
+      )
+    })
+  return (
+    <Paged {...list}>
+      {(items) => (
+        <table class={cls ? `list ${cls}` : 'list'}>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th key={c.label} class={c.num ? 'num' : undefined}>
+                  {c.hidden ? <span class="visually-hidden">{c.label}</span> : c.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => (
+              <Fragment key={item.id}>{row(item, cells(item))}</Fragment>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Paged>
+  )
 }

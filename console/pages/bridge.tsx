@@ -3,10 +3,11 @@
 // form (?edit) and a link to its workflow in the Temporal UI.
 import { Fragment } from 'preact'
 import { useState } from 'preact/hooks'
-import { api, get, query } from '../api'
+import { api, get, type Json, type Page, query } from '../api'
 import { duration, plural, relative } from '../format'
 import { navigate, useLocation } from '../router'
-import { Badge, Failure, Link, Pager, Show, useCursor, useLoad, When } from '../ui'
+import { Badge, type Column, Fact, Failure, Link, PagedTable, Show, useCursor, useLoad, useTask, When } from '../ui'
+import type { RunCounts } from '../../activities/bridge-state'
 import { BridgeActions, type BridgeView, providerCatalog, type ProviderInfo, REFRESH_MS, schedule } from './bridges'
 import { draftOf, fieldErrors, Needs, OptionsFields, patchBody, SettingsFields } from './new-bridge'
 import type { OrgPage } from './organization'
@@ -104,29 +105,23 @@ function Facts({ bridge: b }: { bridge: BridgeView }) {
     <div class="card">
       <h3>Schedule</h3>
       <dl class="facts">
-        <dt>State</dt>
-        <dd>
+        <Fact label="State">
           <Badge state={b.state} /> <span data-testid="schedule">{schedule(b)}</span>
-        </dd>
-        <dt>Last sync</dt>
-        <dd>{b.lastSyncAt ? <When at={b.lastSyncAt} /> : 'never'}</dd>
-        <dt>Users managed</dt>
-        <dd data-testid="users-managed">{b.usersManaged.toLocaleString()}</dd>
-        <dt>Interval</dt>
-        <dd>every {duration(b.intervalSeconds * 1000)}</dd>
-        <dt>Groups</dt>
-        <dd>{b.syncGroups ? 'synced, with their members' : 'not synced'}</dd>
-        <dt>Deactivation guard</dt>
-        <dd>a sync that would deactivate more than {Math.round(b.maxDeactivationRatio * 1000) / 10} % of its users is refused</dd>
-        <dt>Retries</dt>
-        <dd>
+        </Fact>
+        <Fact label="Last sync">{b.lastSyncAt ? <When at={b.lastSyncAt} /> : 'never'}</Fact>
+        <Fact label="Users managed">
+          <span data-testid="users-managed">{b.usersManaged.toLocaleString()}</span>
+        </Fact>
+        <Fact label="Interval">every {duration(b.intervalSeconds * 1000)}</Fact>
+        <Fact label="Groups">{b.syncGroups ? 'synced, with their members' : 'not synced'}</Fact>
+        <Fact label="Deactivation guard">a sync that would deactivate more than {Math.round(b.maxDeactivationRatio * 1000) / 10} % of its users is refused</Fact>
+        <Fact label="Retries">
           first after {duration(initialIntervalSeconds * 1000)}, doubling up to {duration(maximumIntervalSeconds * 1000)}; disabled after{' '}
           {plural(maxConsecutiveFailures, 'consecutive failure')}
-        </dd>
-        <dt>Created</dt>
-        <dd>
+        </Fact>
+        <Fact label="Created">
           <When at={b.createdAt} />
-        </dd>
+        </Fact>
       </dl>
     </div>
   )
@@ -142,8 +137,7 @@ function Settings({ bridge: b, provider }: { bridge: BridgeView; provider: Provi
         <p class="banner warn">This server cannot read the stored settings (its SECRETS_KEY is not the one they were saved with): enter them all again with Edit.</p>
       ) : (
         <dl class="facts" data-testid="settings">
-          <dt>Provider</dt>
-          <dd>{provider.label}</dd>
+          <Fact label="Provider">{provider.label}</Fact>
           {provider.fields.map((f) => (
             <Fragment key={f.name}>
               <dt>{f.label}</dt>
@@ -172,29 +166,14 @@ function EditBridge({ bridge, provider, onDone }: { bridge: BridgeView; provider
   // The form starts from the bridge as it was when opened; the page's refreshes do not overwrite what is typed.
   const [before] = useState(() => draftOf(bridge))
   const [draft, setDraft] = useState(before)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<Error>()
-  const { byField, rest } = fieldErrors(error, provider)
+  const save = useTask(async () => {
+    await api('PATCH', `/bridges/${bridge.id}`, patchBody(provider, before, draft))
+    onDone()
+  })
+  const { byField, rest } = fieldErrors(save.error, provider)
   const set = (change: Partial<typeof draft>) => setDraft((d) => ({ ...d, ...change }))
   return (
-    <form
-      class="bridge-form card"
-      aria-label="Edit bridge"
-      noValidate
-      onSubmit={async (e) => {
-        e.preventDefault()
-        setBusy(true)
-        setError(undefined)
-        try {
-          await api('PATCH', `/bridges/${bridge.id}`, patchBody(provider, before, draft))
-          onDone()
-        } catch (err) {
-          setError(err as Error)
-        } finally {
-          setBusy(false)
-        }
-      }}
-    >
+    <form class="bridge-form card" aria-label="Edit bridge" noValidate onSubmit={save.submit}>
       <h3>Edit</h3>
       <p class="muted">Only what you change is sent. Secrets are never shown: type a new one to replace it, or leave it empty to keep it.</p>
       <Needs provider={provider} />
@@ -202,8 +181,8 @@ function EditBridge({ bridge, provider, onDone }: { bridge: BridgeView; provider
       <OptionsFields draft={draft} set={set} errors={byField} />
       {rest && <Failure error={rest} />}
       <div class="row">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save changes'}
+        <button type="submit" disabled={save.busy}>
+          {save.busy ? 'Saving…' : 'Save changes'}
         </button>
         <button type="button" class="secondary" onClick={onDone}>
           Cancel
@@ -213,25 +192,13 @@ function EditBridge({ bridge, provider, onDone }: { bridge: BridgeView; provider
   )
 }
 
-/** GET /bridges/:id/runs */
-type Run = {
+/** GET /bridges/:id/runs: the sync's counts, and the run's own columns (the server's query types no row). */
+type Run = Json<RunCounts> & {
   id: string
   attempt: number
   startedAt: string
   finishedAt: string | null
   outcome: 'running' | 'succeeded' | 'failed' | 'cancelled'
-  created: number
-  updated: number
-  deactivated: number
-  unchanged: number
-  excluded: number
-  conflicts: number
-  conflictSamples: { externalId: string; userName: string; reason: string }[]
-  groupsCreated: number
-  groupsUpdated: number
-  groupsDeleted: number
-  membershipsAdded: number
-  membershipsRemoved: number
   error: string | null
 }
 
@@ -241,107 +208,93 @@ function changes(parts: [number, string][]): string {
   return said.length ? said.join(', ') : '—'
 }
 
-const USER_COLUMNS: [keyof Run & ('created' | 'updated' | 'deactivated' | 'unchanged' | 'excluded' | 'conflicts'), string][] = [
-  ['created', 'Created'],
-  ['updated', 'Updated'],
-  ['deactivated', 'Deactivated'],
-  ['unchanged', 'Unchanged'],
-  ['excluded', 'Excluded'],
-  ['conflicts', 'Conflicts'],
-]
+const count = (key: 'created' | 'updated' | 'deactivated' | 'unchanged' | 'excluded' | 'conflicts', label: string): Column<Run> => ({
+  label,
+  num: true,
+  cell: (r) => r[key].toLocaleString(),
+  attrs: () => ({ 'data-count': key }),
+})
 
-/** Started, outcome, duration, the user counts, groups, memberships. */
-const RUN_COLUMNS = 3 + USER_COLUMNS.length + 2
+const RUN_COLUMNS: Column<Run>[] = [
+  { label: 'Started', cell: (r) => <When at={r.startedAt} /> },
+  {
+    label: 'Outcome',
+    cell: (r) => (
+      <>
+        <Badge state={r.outcome} />
+        {r.attempt > 1 && <div class="muted small">attempt {r.attempt}</div>}
+      </>
+    ),
+  },
+  {
+    label: 'Duration',
+    cell: (r) => (r.finishedAt ? duration(Date.parse(r.finishedAt) - Date.parse(r.startedAt)) : `${duration(Date.now() - Date.parse(r.startedAt))} so far`),
+  },
+  count('created', 'Created'),
+  count('updated', 'Updated'),
+  count('deactivated', 'Deactivated'),
+  count('unchanged', 'Unchanged'),
+  count('excluded', 'Excluded'),
+  count('conflicts', 'Conflicts'),
+  {
+    label: 'Groups',
+    cell: (r) =>
+      changes([
+        [r.groupsCreated, 'created'],
+        [r.groupsUpdated, 'renamed'],
+        [r.groupsDeleted, 'deleted'],
+      ]),
+  },
+  {
+    label: 'Memberships',
+    cell: (r) =>
+      changes([
+        [r.membershipsAdded, 'added'],
+        [r.membershipsRemoved, 'removed'],
+      ]),
+  },
+]
 
 function RunHistory({ bridgeId }: { bridgeId: string }) {
   const page = useCursor([bridgeId])
   // The first page follows new runs; an older page stays still while it is read.
-  const runs = useLoad(() => get<{ items: Run[]; nextCursor: string | null }>(`/bridges/${bridgeId}/runs${query({ limit: 20, cursor: page.cursor })}`), [bridgeId, page.cursor], {
+  const runs = useLoad(() => get<Page<Run>>(`/bridges/${bridgeId}/runs${query({ limit: 20, cursor: page.cursor })}`), [bridgeId, page.cursor], {
     every: page.cursor ? undefined : REFRESH_MS,
   })
   return (
     <section aria-labelledby="runs-title">
       <h3 id="runs-title">Run history</h3>
-      <Show loaded={runs}>
-        {({ items, nextCursor }) =>
-          items.length === 0 && !page.hasPrevious ? (
-            <p class="muted">No sync has run yet.</p>
-          ) : (
-            <>
-              <table class="list runs">
-                <thead>
-                  <tr>
-                    <th>Started</th>
-                    <th>Outcome</th>
-                    <th>Duration</th>
-                    {USER_COLUMNS.map(([, label]) => (
-                      <th key={label} class="num">
-                        {label}
-                      </th>
-                    ))}
-                    <th>Groups</th>
-                    <th>Memberships</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((r) => (
-                    <Fragment key={r.id}>
-                      <tr data-run={r.id}>
-                        <td data-label="Started">
-                          <When at={r.startedAt} />
-                        </td>
-                        <td data-label="Outcome">
-                          <Badge state={r.outcome} />
-                          {r.attempt > 1 && <div class="muted small">attempt {r.attempt}</div>}
-                        </td>
-                        <td data-label="Duration">{r.finishedAt ? duration(Date.parse(r.finishedAt) - Date.parse(r.startedAt)) : `${duration(Date.now() - Date.parse(r.startedAt))} so far`}</td>
-                        {USER_COLUMNS.map(([key, label]) => (
-                          <td key={key} data-label={label} data-count={key} class="num">
-                            {r[key].toLocaleString()}
-                          </td>
+      <PagedTable
+        loaded={runs}
+        page={page}
+        class="runs"
+        empty="No sync has run yet."
+        columns={RUN_COLUMNS}
+        row={(r, cells) => (
+          <>
+            <tr data-run={r.id}>{cells}</tr>
+            {(r.error || r.conflictSamples.length > 0) && (
+              <tr class="run-detail">
+                <td colSpan={RUN_COLUMNS.length} data-label={r.error ? 'Error' : 'Conflicts'}>
+                  {r.error && <span class="error-text">{r.error}</span>}
+                  {r.conflictSamples.length > 0 && (
+                    <details>
+                      <summary>{plural(r.conflicts, 'conflict')}: users left alone</summary>
+                      <ul>
+                        {r.conflictSamples.map((c) => (
+                          <li key={c.externalId}>
+                            {c.userName} ({c.externalId}): {c.reason}
+                          </li>
                         ))}
-                        <td data-label="Groups">
-                          {changes([
-                            [r.groupsCreated, 'created'],
-                            [r.groupsUpdated, 'renamed'],
-                            [r.groupsDeleted, 'deleted'],
-                          ])}
-                        </td>
-                        <td data-label="Memberships">
-                          {changes([
-                            [r.membershipsAdded, 'added'],
-                            [r.membershipsRemoved, 'removed'],
-                          ])}
-                        </td>
-                      </tr>
-                      {(r.error || r.conflictSamples.length > 0) && (
-                        <tr class="run-detail">
-                          <td colSpan={RUN_COLUMNS} data-label={r.error ? 'Error' : 'Conflicts'}>
-                            {r.error && <span class="error-text">{r.error}</span>}
-                            {r.conflictSamples.length > 0 && (
-                              <details>
-                                <summary>{plural(r.conflicts, 'conflict')}: users left alone</summary>
-                                <ul>
-                                  {r.conflictSamples.map((c) => (
-                                    <li key={c.externalId}>
-                                      {c.userName} ({c.externalId}): {c.reason}
-                                    </li>
-                                  ))}
-                                </ul>
-                              </details>
-                            )}
-                          </td>
-                        </tr>
-                      )}
-                    </Fragment>
-                  ))}
-                </tbody>
-              </table>
-              <Pager hasPrevious={page.hasPrevious} next={nextCursor} onPrevious={page.previous} onNext={page.next} />
-            </>
-          )
-        }
-      </Show>
+                      </ul>
+                    </details>
+                  )}
+                </td>
+              </tr>
+            )}
+          </>
+        )}
+      />
     </section>
   )
 }

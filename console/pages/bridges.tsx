@@ -2,53 +2,20 @@
 // for 1 m 20 s", "retry in 8 min, failure 3 of 10"), the users it manages, and the actions
 // the API allows in that state. The bridge page and the New bridge form (bridge.tsx,
 // new-bridge.tsx) use the pieces exported here.
-import { api, get } from '../api'
+import { api, get, type Json } from '../api'
 import { duration, plural, relative } from '../format'
-import { Action, Badge, Link, Show, useLoad, When } from '../ui'
+import { Action, Badge, Link, PagedTable, useLoad, When } from '../ui'
+import type { describeProviders } from '../../bridge/providers'
+import type { BridgeView as ServerBridgeView } from '../../server/bridges/view'
 import type { OrgPage } from './organization'
 
-export type BridgeState = 'pending' | 'syncing' | 'active' | 'failed' | 'disabled' | 'paused'
-type ActionName = 'sync' | 'pause' | 'resume' | 'enable'
-
 /** GET /bridges/:id */
-export type BridgeView = {
-  id: string
-  organizationId: string
-  name: string | null
-  provider: string
-  state: BridgeState
-  /** Why the API would refuse each action now; null when it would run it. */
-  refusals: Record<ActionName, string | null>
-  usersManaged: number
-  syncingSince: string | null
-  consecutiveFailures: number
-  lastSyncAt: string | null
-  nextSyncAt: string | null
-  lastError: string | null
-  intervalSeconds: number
-  excludedEmails: string[]
-  retry: { initialIntervalSeconds: number; maximumIntervalSeconds: number; maxConsecutiveFailures: number }
-  maxDeactivationRatio: number
-  syncGroups: boolean
-  /** Without the secrets; null when this server cannot read them (another SECRETS_KEY). */
-  settings: Record<string, unknown> | null
-  workflowId: string
-  workflowUrl?: string
-  createdAt: string
-  updatedAt: string
-}
+export type BridgeView = Json<ServerBridgeView>
+type ActionName = keyof BridgeView['refusals']
 
 /** GET /bridge-providers: what a provider's settings are and what its credentials need. */
-export type ProviderField = {
-  name: string
-  label: string
-  help: string
-  input: 'text' | 'url' | 'email' | 'multiline'
-  placeholder?: string
-  required: boolean
-  secret: boolean
-}
-export type ProviderInfo = { provider: string; label: string; needs: string[]; fields: ProviderField[] }
+export type ProviderInfo = Json<ReturnType<typeof describeProviders>[number]>
+export type ProviderField = ProviderInfo['fields'][number]
 
 let catalog: Promise<ProviderInfo[]> | undefined
 
@@ -137,12 +104,13 @@ export const Bridges: OrgPage = ({ org }) => {
   const list = useLoad(
     async () => {
       const [bridges, providers] = await Promise.all([get<{ items: BridgeView[] }>(`/organizations/${org.id}/bridges`), providerCatalog()])
-      return { bridges: bridges.items, providers }
+      return { items: bridges.items, providers }
     },
     [org.id],
     { every: REFRESH_MS },
   )
   const base = `/console/orgs/${org.id}/bridges`
+  const provider = (b: BridgeView) => providerLabel(list.data?.providers ?? [], b.provider)
   return (
     <section>
       <div class="row heading">
@@ -152,49 +120,27 @@ export const Bridges: OrgPage = ({ org }) => {
         </Link>
       </div>
       <p class="muted">A bridge pulls a directory that does not push (Microsoft Entra ID, Google Workspace, Okta, a SCIM server) on a schedule.</p>
-      <Show loaded={list}>
-        {({ bridges, providers }) =>
-          bridges.length === 0 ? (
-            <p class="muted">No bridge yet: create one with New bridge.</p>
-          ) : (
-            <table class="list">
-              <thead>
-                <tr>
-                  <th>Bridge</th>
-                  <th>State</th>
-                  <th>Last sync</th>
-                  <th>Next</th>
-                  <th class="num">Users managed</th>
-                  <th>Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {bridges.map((b) => (
-                  <tr key={b.id} data-bridge={b.id}>
-                    <td data-label="Bridge">
-                      <Link href={`${base}/${b.id}`}>{b.name ?? providerLabel(providers, b.provider)}</Link>
-                      {b.name && <div class="muted small">{providerLabel(providers, b.provider)}</div>}
-                    </td>
-                    <td data-label="State">
-                      <Badge state={b.state} />
-                    </td>
-                    <td data-label="Last sync">{b.lastSyncAt ? <When at={b.lastSyncAt} /> : <span class="muted">never</span>}</td>
-                    <td data-label="Next" data-testid="schedule">
-                      {schedule(b)}
-                    </td>
-                    <td data-label="Users managed" class="num">
-                      {b.usersManaged.toLocaleString()}
-                    </td>
-                    <td data-label="Actions">
-                      <BridgeActions bridge={b} editHref={`${base}/${b.id}?edit`} onChange={list.reload} onDeleted={list.reload} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Show>
+      <PagedTable
+        loaded={list}
+        empty="No bridge yet: create one with New bridge."
+        row={(b, cells) => <tr data-bridge={b.id}>{cells}</tr>}
+        columns={[
+          {
+            label: 'Bridge',
+            cell: (b) => (
+              <>
+                <Link href={`${base}/${b.id}`}>{b.name ?? provider(b)}</Link>
+                {b.name && <div class="muted small">{provider(b)}</div>}
+              </>
+            ),
+          },
+          { label: 'State', cell: (b) => <Badge state={b.state} /> },
+          { label: 'Last sync', cell: (b) => (b.lastSyncAt ? <When at={b.lastSyncAt} /> : <span class="muted">never</span>) },
+          { label: 'Next', cell: (b) => schedule(b), attrs: () => ({ 'data-testid': 'schedule' }) },
+          { label: 'Users managed', num: true, cell: (b) => b.usersManaged.toLocaleString() },
+          { label: 'Actions', cell: (b) => <BridgeActions bridge={b} editHref={`${base}/${b.id}?edit`} onChange={list.reload} onDeleted={list.reload} /> },
+        ]}
+      />
     </section>
   )
 }

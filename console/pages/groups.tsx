@@ -1,10 +1,12 @@
 // Groups: the organization's groups (search by name, pages) and one group with its
 // members, each linking to its user.
-import { get, query } from '../api'
-import { Badge, Link, Pager, Show, useCursor, useLoad, When } from '../ui'
+import { get, type Page, query } from '../api'
+import { FilterForm, SearchBox, useFilters } from '../filters'
+import { Fact, Link, PagedTable, Show, useCursor, useLoad, When } from '../ui'
 import type { OrgPage } from './organization'
-import { PAGE, type Page, primaryEmail, SearchBox, Source, useBridges, useFilters, type UserView } from './users'
+import { EMAIL, PAGE, Source, STATE, useBridges, type UserView } from './users'
 
+/** GET /groups/:id. Built in SQL (migration 0009's directory_group), like a user: the server has no type of it. */
 type GroupView = {
   id: string
   displayName: string
@@ -28,48 +30,21 @@ export const Groups: OrgPage = ({ org }) => {
   return (
     <section>
       <h2>Groups</h2>
-      <form class="filters" role="search" aria-label="groups" onSubmit={(e) => e.preventDefault()}>
+      <FilterForm label="groups" filters={filters}>
         <SearchBox label="Search" help="Start of the group's name" value={filters.values.q} onSearch={(q) => filters.set({ q })} />
-      </form>
-      <Show loaded={groups}>
-        {({ items, nextCursor }) =>
-          items.length === 0 ? (
-            <p class="muted">{filters.any ? 'No group has a name starting so.' : 'No group yet: identity providers push them through SCIM, bridges pull them.'}</p>
-          ) : (
-            <>
-              <table class="list wrap">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th class="num">Members</th>
-                    <th>Source</th>
-                    <th>Updated</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((g) => (
-                    <tr key={g.id}>
-                      <td data-label="Name">
-                        <Link href={`/console/orgs/${org.id}/groups/${g.id}`}>{g.displayName}</Link>
-                      </td>
-                      <td data-label="Members" class="num">
-                        {g.memberCount.toLocaleString()}
-                      </td>
-                      <td data-label="Source">
-                        <Source org={org.id} source={g.source} bridgeId={g.bridgeId} bridges={bridges} />
-                      </td>
-                      <td data-label="Updated">
-                        <When at={g.updatedAt} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <Pager hasPrevious={page.hasPrevious} next={nextCursor} onPrevious={page.previous} onNext={page.next} />
-            </>
-          )
-        }
-      </Show>
+      </FilterForm>
+      <PagedTable
+        loaded={groups}
+        page={page}
+        class="wrap"
+        empty={filters.any ? 'No group has a name starting so.' : 'No group yet: identity providers push them through SCIM, bridges pull them.'}
+        columns={[
+          { label: 'Name', cell: (g) => <Link href={`/console/orgs/${org.id}/groups/${g.id}`}>{g.displayName}</Link> },
+          { label: 'Members', num: true, cell: (g) => g.memberCount.toLocaleString() },
+          { label: 'Source', cell: (g) => <Source org={org.id} source={g.source} bridgeId={g.bridgeId} bridges={bridges} /> },
+          { label: 'Updated', cell: (g) => <When at={g.updatedAt} /> },
+        ]}
+      />
     </section>
   )
 }
@@ -88,26 +63,20 @@ export const Group: OrgPage = ({ org, params }) => {
             <h2>{g.displayName}</h2>
             <div class="card">
               <dl class="facts wrap">
-                <dt>Members</dt>
-                <dd>{g.memberCount.toLocaleString()}</dd>
-                <dt>Source</dt>
-                <dd>
+                <Fact label="Members">{g.memberCount.toLocaleString()}</Fact>
+                <Fact label="Source">
                   <Source org={org.id} source={g.source} bridgeId={g.bridgeId} bridges={bridges} />
-                </dd>
-                <dt>externalId</dt>
-                <dd>{g.externalId ? <code>{g.externalId}</code> : <span class="muted">—</span>}</dd>
-                <dt>id</dt>
-                <dd>
+                </Fact>
+                <Fact label="externalId">{g.externalId && <code>{g.externalId}</code>}</Fact>
+                <Fact label="id">
                   <code>{g.id}</code>
-                </dd>
-                <dt>Created</dt>
-                <dd>
+                </Fact>
+                <Fact label="Created">
                   <When at={g.createdAt} />
-                </dd>
-                <dt>Updated</dt>
-                <dd>
+                </Fact>
+                <Fact label="Updated">
                   <When at={g.updatedAt} />
-                </dd>
+                </Fact>
               </dl>
             </div>
             <Members org={org.id} groupId={g.id} />
@@ -124,39 +93,13 @@ function Members({ org, groupId }: { org: string; groupId: string }) {
   return (
     <>
       <h3>Members</h3>
-      <Show loaded={members}>
-        {({ items, nextCursor }) =>
-          items.length === 0 ? (
-            <p class="muted">No member.</p>
-          ) : (
-            <>
-              <table class="list wrap">
-                <thead>
-                  <tr>
-                    <th>userName</th>
-                    <th>Email</th>
-                    <th>State</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((u) => (
-                    <tr key={u.id}>
-                      <td data-label="userName">
-                        <Link href={`/console/orgs/${org}/users/${u.id}`}>{u.userName}</Link>
-                      </td>
-                      <td data-label="Email">{primaryEmail(u) ?? <span class="muted">—</span>}</td>
-                      <td data-label="State">
-                        <Badge state={u.active ? 'active' : 'inactive'} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <Pager hasPrevious={page.hasPrevious} next={nextCursor} onPrevious={page.previous} onNext={page.next} />
-            </>
-          )
-        }
-      </Show>
+      <PagedTable
+        loaded={members}
+        page={page}
+        class="wrap"
+        empty="No member."
+        columns={[{ label: 'userName', cell: (u) => <Link href={`/console/orgs/${org}/users/${u.id}`}>{u.userName}</Link> }, EMAIL, STATE]}
+      />
     </>
   )
 }

@@ -3,11 +3,12 @@
 // sync would do, then save. The form's pieces are the bridge page's edit form too.
 import { Fragment } from 'preact'
 import { useState } from 'preact/hooks'
-import { api, ApiFailure } from '../api'
+import { api, ApiFailure, type Json } from '../api'
 import { duration } from '../format'
 import { navigate } from '../router'
 import { Failure, Field, Link, Show, useLoad } from '../ui'
 import { type BridgeView, providerCatalog, type ProviderField, type ProviderInfo } from './bridges'
+import type { PreviewResult } from '../../bridge/messages'
 import type { OrgPage } from './organization'
 
 /** The form as typed: strings, turned into the API's body on submit. */
@@ -220,20 +221,7 @@ export function OptionsFields({ draft, set, errors }: { draft: Draft; set: Sette
 }
 
 /** POST .../bridges/preview */
-type Preview = {
-  counts: Record<
-    | 'create' | 'update' | 'reactivate' | 'deactivate' | 'unchanged' | 'excluded' | 'conflicts'
-    | 'groupsCreated' | 'groupsUpdated' | 'groupsDeleted' | 'membershipsAdded' | 'membershipsRemoved',
-    number
-  >
-  samples: {
-    create: { userName: string; email: string | null }[]
-    update: { userName: string; changes: Record<string, unknown> }[]
-    deactivate: { userName: string }[]
-    conflicts: { externalId: string; userName: string; reason: string }[]
-  }
-  refused: string | null
-}
+type Preview = Json<PreviewResult>
 
 const USER_COUNTS: [keyof Preview['counts'], string][] = [
   ['create', 'to create'],

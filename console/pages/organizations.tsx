@@ -1,19 +1,14 @@
 // Organizations: each with SCIM on or off, its bridges and the worst of their states, its
 // active users; and a form to create one.
 import { useState } from 'preact/hooks'
-import { api, get, query } from '../api'
+import { api, get, type Json, type Page, query } from '../api'
+import { SearchBox, useFilters } from '../filters'
 import { plural } from '../format'
-import { navigate, setParams, useLocation } from '../router'
-import { Badge, Failure, Field, Link, Pager, Show, useCursor, useLoad, When } from '../ui'
+import { navigate } from '../router'
+import { Badge, type Column, Failure, Field, Link, PagedTable, useCursor, useLoad, useTask, When } from '../ui'
+import type { Organization, OrganizationSummary } from '../../server/organizations/store'
 
-type Summary = {
-  id: string
-  name: string
-  createdAt: string
-  scimEnabled: boolean
-  activeUsers: number
-  bridges: { id: string; provider: string; state: string }[]
-}
+type Summary = Json<OrganizationSummary>
 
 // Worst first: what an admin should look at.
 const SEVERITY = ['disabled', 'failed', 'syncing', 'pending', 'paused', 'active']
@@ -22,104 +17,61 @@ export function worstState(states: string[]): string | undefined {
   return [...states].sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0]
 }
 
+const COLUMNS: Column<Summary>[] = [
+  { label: 'Name', cell: (o) => <Link href={`/console/orgs/${o.id}`}>{o.name}</Link> },
+  { label: 'SCIM', cell: (o) => <Badge state={o.scimEnabled ? 'on' : 'off'} /> },
+  { label: 'Bridges', cell: (o) => <BridgesCell bridges={o.bridges} /> },
+  { label: 'Active users', num: true, cell: (o) => o.activeUsers.toLocaleString() },
+  { label: 'Created', cell: (o) => <When at={o.createdAt} /> },
+]
+
+function BridgesCell({ bridges }: { bridges: Summary['bridges'] }) {
+  if (bridges.length === 0) return <span class="muted">none</span>
+  const worst = worstState(bridges.map((b) => b.state))
+  return (
+    <>
+      {plural(bridges.length, 'bridge')} {worst && <Badge state={worst} label={`worst: ${worst}`} />}
+    </>
+  )
+}
+
 export function Organizations() {
-  const { params } = useLocation()
-  const q = params.get('q') ?? ''
+  const filters = useFilters(['q'] as const)
+  const { q } = filters.values
   const page = useCursor([q])
-  const orgs = useLoad(() => get<{ items: Summary[]; nextCursor: string | null }>(`/organizations${query({ limit: 50, after: page.cursor, q })}`), [page.cursor, q])
+  const orgs = useLoad(() => get<Page<Summary>>(`/organizations${query({ limit: 50, after: page.cursor, q })}`), [page.cursor, q])
   return (
     <section>
       <h1>Organizations</h1>
       <CreateOrganization />
       <div class="filters">
-        <Field label="Search by name">
-          <input
-            type="search"
-            value={q}
-            placeholder="part of a name"
-            onInput={(e) => {
-              const next = new URLSearchParams(params)
-              if (e.currentTarget.value) next.set('q', e.currentTarget.value)
-              else next.delete('q')
-              setParams(next)
-            }}
-          />
-        </Field>
+        <SearchBox label="Search by name" placeholder="part of a name" value={q} onSearch={(q) => filters.set({ q })} />
       </div>
-      <Show loaded={orgs}>
-        {({ items, nextCursor }) =>
-          items.length === 0 ? (
-            <p class="muted">{q ? `No organization's name contains “${q}”.` : 'No organization yet: create the first one above.'}</p>
-          ) : (
-            <>
-              <table class="list">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>SCIM</th>
-                    <th>Bridges</th>
-                    <th class="num">Active users</th>
-                    <th>Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((o) => {
-                    const worst = worstState(o.bridges.map((b) => b.state))
-                    return (
-                      <tr key={o.id}>
-                        <td data-label="Name">
-                          <Link href={`/console/orgs/${o.id}`}>{o.name}</Link>
-                        </td>
-                        <td data-label="SCIM">
-                          <Badge state={o.scimEnabled ? 'on' : 'off'} />
-                        </td>
-                        <td data-label="Bridges">
-                          {o.bridges.length === 0 ? <span class="muted">none</span> : <>{plural(o.bridges.length, 'bridge')} {worst && <Badge state={worst} label={`worst: ${worst}`} />}</>}
-                        </td>
-                        <td data-label="Active users" class="num">
-                          {o.activeUsers.toLocaleString()}
-                        </td>
-                        <td data-label="Created">
-                          <When at={o.createdAt} />
-                        </td>
-                      </tr>
-                    )
-                  })}
-                </tbody>
-              </table>
-              <Pager hasPrevious={page.hasPrevious} next={nextCursor} onPrevious={page.previous} onNext={page.next} />
-            </>
-          )
-        }
-      </Show>
+      <PagedTable
+        loaded={orgs}
+        page={page}
+        columns={COLUMNS}
+        empty={q ? `No organization's name contains “${q}”.` : 'No organization yet: create the first one above.'}
+      />
     </section>
   )
 }
 
 function CreateOrganization() {
   const [name, setName] = useState('')
-  const [error, setError] = useState<Error>()
+  const create = useTask(async () => {
+    const org = await api<Json<Organization>>('POST', '/organizations', { name })
+    navigate(`/console/orgs/${org.id}`)
+  })
   return (
-    <form
-      class="card inline"
-      onSubmit={async (e) => {
-        e.preventDefault()
-        setError(undefined)
-        try {
-          const org = await api<{ id: string }>('POST', '/organizations', { name })
-          navigate(`/console/orgs/${org.id}`)
-        } catch (err) {
-          setError(err as Error)
-        }
-      }}
-    >
+    <form class="card inline" onSubmit={create.submit}>
       <Field label="New organization">
         <input name="name" required maxLength={200} placeholder="Acme Corp" value={name} onInput={(e) => setName(e.currentTarget.value)} />
       </Field>
-      <button type="submit" disabled={!name.trim()}>
+      <button type="submit" disabled={create.busy || !name.trim()}>
         Create organization
       </button>
-      {error && <Failure error={error} />}
+      {create.error && <Failure error={create.error} />}
     </form>
   )
 }

@@ -1,12 +1,13 @@
 // An organization's SCIM configuration: the endpoint, the token (shown once, at enable and
 // at rotation), delete, and how to point Entra ID and Okta at it.
 import { useState } from 'preact/hooks'
-import { api, ApiFailure, get } from '../api'
+import { api, ApiFailure, get, type Json } from '../api'
 import { useSession } from '../session'
 import { Action, CopyButton, Show, useLoad, When } from '../ui'
+import type { ScimConfiguration } from '../../server/organizations/store'
 import type { OrgPage } from './organization'
 
-type Configuration = { id: string; createdAt: string; rotatedAt: string | null; endpointUrl: string }
+type Configuration = Json<ScimConfiguration> & { endpointUrl: string }
 
 export const Scim: OrgPage = ({ org }) => {
   const { scimEndpoint } = useSession()

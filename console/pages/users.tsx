@@ -1,15 +1,18 @@
 // Users: the organization's directory (search, filters, pages) and one user's page with its
 // attributes, groups and history told as sentences ("Deactivated by bridge okta, run
 // 1a2b3c4d, because the directory no longer has them"). Also the pieces the log and the
-// groups pages share: filters kept in the URL, a user's or an event's source.
-import { type ComponentChildren, Fragment } from 'preact'
-import { useEffect, useState } from 'preact/hooks'
-import { get, query } from '../api'
+// groups pages share: a user's or an event's source, the organization's bridges.
+import { Fragment } from 'preact'
+import { get, type Json, type Page, query } from '../api'
+import { FilterForm, FilterSelect, SearchBox, useFilters } from '../filters'
 import { timestamp } from '../format'
-import { setParams, useLocation } from '../router'
-import { Badge, Field, Link, Pager, Show, useCursor, useLoad, When } from '../ui'
+import { Badge, type Column, Fact, Link, Paged, PagedTable, Show, useCursor, useLoad, When } from '../ui'
+import type { BridgeView } from '../../server/bridges/view'
+import type { HistoryEntry } from '../../server/events/feed'
+import type { EventType } from '../../server/events/outbox'
 import type { OrgPage } from './organization'
 
+/** GET /users/:id without its groups. The server builds it in SQL (migration 0009's directory_user): it has no type of it to import. */
 export type UserView = {
   id: string
   userName: string
@@ -29,49 +32,10 @@ export type UserView = {
   version: number
 }
 
-export type Page<T> = { items: T[]; nextCursor: string | null }
-
 /** Rows per page of every list here. */
 export const PAGE = 50
 
-/** The page's filters, kept in the URL's query string: a filtered view is a link. */
-export function useFilters<K extends string>(keys: readonly K[]) {
-  const { params } = useLocation()
-  const values = Object.fromEntries(keys.map((k) => [k, params.get(k) ?? ''])) as Record<K, string>
-  return {
-    values,
-    any: keys.some((k) => values[k] !== ''),
-    /** Changes with every filter: paging restarts on it. */
-    key: keys.map((k) => values[k]).join('\n'),
-    set(changes: Partial<Record<K, string>>) {
-      const next = new URLSearchParams(location.search)
-      for (const [k, v] of Object.entries(changes) as [K, string][]) v ? next.set(k, v) : next.delete(k)
-      setParams(next)
-    },
-    clear() {
-      setParams(new URLSearchParams())
-    },
-  }
-}
-
-/** A search box that applies what is typed after a short pause (no request per keystroke). */
-export function SearchBox({ label, value, help, onSearch }: { label: string; value: string; help?: string; onSearch: (q: string) => void }) {
-  const [text, setText] = useState(value)
-  // Back and forward change the URL under the box.
-  useEffect(() => setText(value), [value])
-  useEffect(() => {
-    if (text === value) return
-    const t = setTimeout(() => onSearch(text), 300)
-    return () => clearTimeout(t)
-  }, [text])
-  return (
-    <Field label={label} help={help}>
-      <input type="search" maxLength={256} value={text} onInput={(e) => setText(e.currentTarget.value)} />
-    </Field>
-  )
-}
-
-type BridgeSummary = { id: string; provider: string; name?: string | null }
+type BridgeSummary = Pick<Json<BridgeView>, 'id' | 'provider' | 'name'>
 
 /** The organization's bridges, to name them; `known` is false until (and unless) they are read. */
 export type Bridges = { list: BridgeSummary[]; byId: Map<string, BridgeSummary>; known: boolean }
@@ -105,6 +69,10 @@ export const scimPath = (path: string) => path.replace(/^.*?\/scim\/2\.0(?=[/?]|
 
 export const primaryEmail = (u: Pick<UserView, 'emails'>) => (u.emails ?? []).find((e) => e.primary)?.value ?? u.emails?.[0]?.value ?? null
 
+/** The users tables' columns that the group's members table has too. */
+export const EMAIL: Column<UserView> = { label: 'Email', cell: (u) => primaryEmail(u) ?? <span class="muted">—</span> }
+export const STATE: Column<UserView> = { label: 'State', cell: (u) => <Badge state={u.active ? 'active' : 'inactive'} /> }
+
 const displayName = (u: UserView) => u.displayName || [u.name?.givenName, u.name?.familyName].filter(Boolean).join(' ') || null
 
 export const Users: OrgPage = ({ org }) => {
@@ -122,82 +90,26 @@ export const Users: OrgPage = ({ org }) => {
   return (
     <section>
       <h2>Users</h2>
-      <form class="filters" role="search" aria-label="users" onSubmit={(e) => e.preventDefault()}>
+      <FilterForm label="users" filters={filters}>
         <SearchBox label="Search" help="Start of a userName, email or display name" value={f.q} onSearch={(q) => filters.set({ q })} />
-        <Field label="State">
-          <select value={f.active} onChange={(e) => filters.set({ active: e.currentTarget.value })}>
-            <option value="">any</option>
-            <option value="true">active</option>
-            <option value="false">inactive</option>
-          </select>
-        </Field>
-        <Field label="Source">
-          <select value={f.source} onChange={(e) => filters.set({ source: e.currentTarget.value })}>
-            <option value="">any</option>
-            <option value="scim">SCIM</option>
-            <option value="bridge">bridge</option>
-            <option value="manual">manual</option>
-          </select>
-        </Field>
-        <Field label="Bridge">
-          <select value={f.bridge} onChange={(e) => filters.set({ bridge: e.currentTarget.value })}>
-            <option value="">any</option>
-            {bridges.list.map((b) => (
-              <option key={b.id} value={b.id}>
-                {bridgeLabel(b)}
-              </option>
-            ))}
-          </select>
-        </Field>
-        {filters.any && (
-          <button type="button" class="secondary" onClick={filters.clear}>
-            Clear filters
-          </button>
-        )}
-      </form>
-      <Show loaded={users}>
-        {({ items, nextCursor }) =>
-          items.length === 0 ? (
-            <p class="muted">{filters.any ? 'No user matches these filters.' : 'No user yet: push one through SCIM or create a bridge.'}</p>
-          ) : (
-            <>
-              <table class="list wrap">
-                <thead>
-                  <tr>
-                    <th>userName</th>
-                    <th>Name</th>
-                    <th>Email</th>
-                    <th>State</th>
-                    <th>Source</th>
-                    <th>Updated</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((u) => (
-                    <tr key={u.id}>
-                      <td data-label="userName">
-                        <Link href={`/console/orgs/${org.id}/users/${u.id}`}>{u.userName}</Link>
-                      </td>
-                      <td data-label="Name">{displayName(u) ?? <span class="muted">—</span>}</td>
-                      <td data-label="Email">{primaryEmail(u) ?? <span class="muted">—</span>}</td>
-                      <td data-label="State">
-                        <Badge state={u.active ? 'active' : 'inactive'} />
-                      </td>
-                      <td data-label="Source">
-                        <Source org={org.id} source={u.source} bridgeId={u.bridgeId} bridges={bridges} />
-                      </td>
-                      <td data-label="Updated">
-                        <When at={u.updatedAt} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <Pager hasPrevious={page.hasPrevious} next={nextCursor} onPrevious={page.previous} onNext={page.next} />
-            </>
-          )
-        }
-      </Show>
+        <FilterSelect label="State" value={f.active} options={{ true: 'active', false: 'inactive' }} onChange={(active) => filters.set({ active })} />
+        <FilterSelect label="Source" value={f.source} options={{ scim: 'SCIM', bridge: 'bridge', manual: 'manual' }} onChange={(source) => filters.set({ source })} />
+        <FilterSelect label="Bridge" value={f.bridge} options={Object.fromEntries(bridges.list.map((b) => [b.id, bridgeLabel(b)]))} onChange={(bridge) => filters.set({ bridge })} />
+      </FilterForm>
+      <PagedTable
+        loaded={users}
+        page={page}
+        class="wrap"
+        empty={filters.any ? 'No user matches these filters.' : 'No user yet: push one through SCIM or create a bridge.'}
+        columns={[
+          { label: 'userName', cell: (u) => <Link href={`/console/orgs/${org.id}/users/${u.id}`}>{u.userName}</Link> },
+          { label: 'Name', cell: (u) => displayName(u) ?? <span class="muted">—</span> },
+          EMAIL,
+          STATE,
+          { label: 'Source', cell: (u) => <Source org={org.id} source={u.source} bridgeId={u.bridgeId} bridges={bridges} /> },
+          { label: 'Updated', cell: (u) => <When at={u.updatedAt} /> },
+        ]}
+      />
     </section>
   )
 }
@@ -271,27 +183,9 @@ export const User: OrgPage = ({ org, params }) => {
   )
 }
 
-function Fact({ label, children }: { label: string; children: ComponentChildren }) {
-  return (
-    <>
-      <dt>{label}</dt>
-      <dd>{children ?? <span class="muted">—</span>}</dd>
-    </>
-  )
-}
+type Entry = Json<HistoryEntry>
 
-type HistoryEntry = {
-  id: string
-  type: string
-  occurredAt: string
-  source: { kind: 'scim'; scimEventId: string | null } | { kind: 'bridge'; bridgeId: string; runId: string | null } | { kind: 'admin' }
-  data: { groupId?: string } | null
-  changes?: Record<string, [unknown, unknown]>
-  reason?: 'missing' | 'disabled' | 'excluded'
-  scimCall?: { method: string; path: string; status: number; ip: string | null; userAgent: string | null }
-}
-
-const WHAT: Record<string, string> = {
+const WHAT: Partial<Record<EventType, string>> = {
   'user.created': 'Created',
   'user.updated': 'Updated',
   'user.deactivated': 'Deactivated',
@@ -301,7 +195,7 @@ const WHAT: Record<string, string> = {
   'group.member_removed': 'Removed from',
 }
 
-const WHY: Record<NonNullable<HistoryEntry['reason']>, string> = {
+const WHY: Record<NonNullable<Entry['reason']>, string> = {
   missing: 'because the directory no longer has them',
   disabled: 'because the directory has them disabled',
   excluded: "because their email is in the bridge's excluded emails",
@@ -309,42 +203,36 @@ const WHY: Record<NonNullable<HistoryEntry['reason']>, string> = {
 
 function History({ org, user, bridges }: { org: string; user: UserWithGroups; bridges: Bridges }) {
   const page = useCursor([user.id])
-  const history = useLoad(() => get<Page<HistoryEntry>>(`/users/${user.id}/history${query({ limit: PAGE, cursor: page.cursor })}`), [user.id, page.cursor])
+  const history = useLoad(() => get<Page<Entry>>(`/users/${user.id}/history${query({ limit: PAGE, cursor: page.cursor })}`), [user.id, page.cursor])
   const groups = new Map(user.groups.map((g) => [g.id, g.displayName]))
   return (
     <>
       <h3>History</h3>
-      <Show loaded={history}>
-        {({ items, nextCursor }) =>
-          items.length === 0 ? (
-            <p class="muted">No recorded change.</p>
-          ) : (
-            <>
-              <ol class="history">
-                {items.map((e) => (
-                  <li key={e.id}>
-                    <p>
-                      <Sentence org={org} entry={e} groups={groups} bridges={bridges} />
-                    </p>
-                    <p class="muted small">
-                      {timestamp(e.occurredAt)} (<When at={e.occurredAt} />)
-                    </p>
-                    {e.changes && Object.keys(e.changes).length > 0 && <Changes changes={e.changes} />}
-                  </li>
-                ))}
-              </ol>
-              <Pager hasPrevious={page.hasPrevious} next={nextCursor} onPrevious={page.previous} onNext={page.next} />
-            </>
-          )
-        }
-      </Show>
+      <Paged loaded={history} page={page} empty="No recorded change.">
+        {(items) => (
+          <ol class="history">
+            {items.map((e) => (
+              <li key={e.id}>
+                <p>
+                  <Sentence org={org} entry={e} groups={groups} bridges={bridges} />
+                </p>
+                <p class="muted small">
+                  {timestamp(e.occurredAt)} (<When at={e.occurredAt} />)
+                </p>
+                {e.changes && Object.keys(e.changes).length > 0 && <Changes changes={e.changes} />}
+              </li>
+            ))}
+          </ol>
+        )}
+      </Paged>
     </>
   )
 }
 
 /** One event as a sentence: what happened, who did it (the SCIM call, the bridge and run, an admin) and, for a bridge's deactivation, why. */
-function Sentence({ org, entry: e, groups, bridges }: { org: string; entry: HistoryEntry; groups: Map<string, string>; bridges: Bridges }) {
-  const groupId = e.data?.groupId
+function Sentence({ org, entry: e, groups, bridges }: { org: string; entry: Entry; groups: Map<string, string>; bridges: Bridges }) {
+  // A membership event's data names its group; the server types data per event type as unknown.
+  const groupId = (e.data as { groupId?: string } | null)?.groupId
   const s = e.source
   return (
     <>

@@ -2,51 +2,29 @@
 // it is, creating one (its signing secret shown once, with how to verify a delivery),
 // and an endpoint's page: settings, actions, the delivery log, a test event and replay.
 import { useState } from 'preact/hooks'
-import { api, get, query } from '../api'
+import { api, get, type Json, type Page, query } from '../api'
 import { plural } from '../format'
 import { navigate } from '../router'
 import { useSession } from '../session'
-import { Action, Badge, Failure, Field, Link, Pager, SecretOnce, Show, useCursor, useLoad, When } from '../ui'
+import { Action, Badge, Fact, Failure, Field, Link, PagedTable, SecretOnce, Show, useCursor, useLoad, useTask, When } from '../ui'
+import type { EventType } from '../../server/events/outbox'
+import type { WebhookView } from '../../server/webhooks/service'
+import type { Delivery, listDeliveries } from '../../webhook/store'
 import type { OrgPage } from './organization'
 
-// The server's list (server/events/outbox.ts); the API refuses any other.
-const EVENT_TYPES = [
+// The server's list (server/events/outbox.ts), in the order the form shows them; the API refuses any other.
+const EVENT_TYPES: EventType[] = [
   'user.created', 'user.updated', 'user.deactivated', 'user.reactivated', 'user.deleted',
   'group.created', 'group.updated', 'group.deleted', 'group.member_added', 'group.member_removed',
 ]
 
-type State = 'active' | 'paused' | 'disabled'
+type Endpoint = Json<WebhookView>
 
-type Endpoint = {
-  id: string
-  url: string
-  eventTypes: string[] | null
-  description: string | null
-  state: State
-  consecutiveFailures: number
-  lastError: string | null
-  retry: { initialIntervalSeconds: number; maximumIntervalSeconds: number; maxConsecutiveFailures: number }
-  position: string | null
-  pendingEvents: number
-  oldestPendingAt: string | null
-  lastDelivery: { at: string; ok: boolean; responseStatus: number | null } | null
-  workflowId: string
-  createdAt: string
-  updatedAt: string
-}
+/** A test event's delivery (POST /webhooks/:id/test). */
+type Sent = Json<Delivery>
 
-type Delivery = {
-  id: string
-  eventId: string
-  eventType: string
-  attempt: number
-  ok: boolean
-  responseStatus: number | null
-  latencyMs: number
-  responseExcerpt: string | null
-  error: string | null
-  createdAt: string
-}
+/** A row of the delivery log (GET /webhooks/:id/deliveries). */
+type Logged = Json<Awaited<ReturnType<typeof listDeliveries>>[number]>
 
 const REFRESH_MS = 5000
 
@@ -66,53 +44,28 @@ export const Webhooks: OrgPage = ({ org }) => {
         </SecretOnce>
       )}
       {created && <SigningHelp open />}
-      <Show loaded={endpoints}>
-        {({ items }) =>
-          items.length === 0 ? (
-            <p class="muted">No endpoint yet: add the first one below.</p>
-          ) : (
-            <table class="list">
-              <thead>
-                <tr>
-                  <th>URL</th>
-                  <th>Events</th>
-                  <th>State</th>
-                  <th>Last delivery</th>
-                  <th>Behind</th>
-                  <th>Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((w) => (
-                  <tr key={w.id}>
-                    <td data-label="URL">
-                      <div>
-                        <Link href={`/console/orgs/${org.id}/webhooks/${w.id}`} class="mono">{w.url}</Link>
-                        {w.description && <div class="muted">{w.description}</div>}
-                      </div>
-                    </td>
-                    <td data-label="Events">
-                      <EventTypes types={w.eventTypes} />
-                    </td>
-                    <td data-label="State">
-                      <StateBadge w={w} />
-                    </td>
-                    <td data-label="Last delivery">
-                      <LastDelivery w={w} />
-                    </td>
-                    <td data-label="Behind">
-                      <Behind w={w} />
-                    </td>
-                    <td data-label="Created">
-                      <When at={w.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Show>
+      <PagedTable
+        loaded={endpoints}
+        empty="No endpoint yet: add the first one below."
+        columns={[
+          {
+            label: 'URL',
+            cell: (w) => (
+              <div>
+                <Link href={`/console/orgs/${org.id}/webhooks/${w.id}`} class="mono">
+                  {w.url}
+                </Link>
+                {w.description && <div class="muted">{w.description}</div>}
+              </div>
+            ),
+          },
+          { label: 'Events', cell: (w) => <EventTypes types={w.eventTypes} /> },
+          { label: 'State', cell: (w) => <StateBadge w={w} /> },
+          { label: 'Last delivery', cell: (w) => <LastDelivery w={w} /> },
+          { label: 'Behind', cell: (w) => <Behind w={w} /> },
+          { label: 'Created', cell: (w) => <When at={w.createdAt} /> },
+        ]}
+      />
       <h3>Add an endpoint</h3>
       <EndpointForm
         submit="Create endpoint"
@@ -131,7 +84,7 @@ export const Webhook: OrgPage = ({ org, params }) => {
   const endpoint = useLoad(() => get<Endpoint>(`/webhooks/${params.id}`), [params.id], { every: REFRESH_MS })
   const [secret, setSecret] = useState<string>()
   const [editing, setEditing] = useState(false)
-  const [tested, setTested] = useState<Omit<Delivery, 'id' | 'createdAt'>>()
+  const [tested, setTested] = useState<Sent>()
   const [replayFrom, setReplayFrom] = useState('')
   const [deliveriesShown, setDeliveriesShown] = useState(0)
   const refreshDeliveries = () => setDeliveriesShown((n) => n + 1)
@@ -309,33 +262,26 @@ function Facts({ w }: { w: Endpoint }) {
   return (
     <div class="card">
       <dl class="facts">
-        <dt>State</dt>
-        <dd>
+        <Fact label="State">
           <StateBadge w={w} />
-        </dd>
-        <dt>Events</dt>
-        <dd>
+        </Fact>
+        <Fact label="Events">
           <EventTypes types={w.eventTypes} />
-        </dd>
-        <dt>Behind</dt>
-        <dd>
+        </Fact>
+        <Fact label="Behind">
           <Behind w={w} />
-        </dd>
-        <dt>Last delivery</dt>
-        <dd>
+        </Fact>
+        <Fact label="Last delivery">
           <LastDelivery w={w} />
-        </dd>
-        <dt>Position</dt>
-        <dd>
+        </Fact>
+        <Fact label="Position">
           {w.position ? <code>{w.position}</code> : <span class="muted">before the first event</span>}{' '}
           <small class="muted">(the last event it is past: sent, skipped by type, or before its creation)</small>
-        </dd>
-        <dt>Retries</dt>
-        <dd>
+        </Fact>
+        <Fact label="Retries">
           {w.retry.initialIntervalSeconds} s doubling to {w.retry.maximumIntervalSeconds} s; disabled after {plural(w.retry.maxConsecutiveFailures, 'consecutive failure')}
-        </dd>
-        <dt>Workflow</dt>
-        <dd>
+        </Fact>
+        <Fact label="Workflow">
           {temporalUi ? (
             <a href={`${temporalUi.url}/namespaces/${encodeURIComponent(temporalUi.namespace)}/workflows/${encodeURIComponent(w.workflowId)}`} target="_blank" rel="noreferrer">
               {w.workflowId}
@@ -343,17 +289,16 @@ function Facts({ w }: { w: Endpoint }) {
           ) : (
             <code>{w.workflowId}</code>
           )}
-        </dd>
-        <dt>Created</dt>
-        <dd>
+        </Fact>
+        <Fact label="Created">
           <When at={w.createdAt} />
-        </dd>
+        </Fact>
       </dl>
     </div>
   )
 }
 
-function TestResult({ d }: { d: Omit<Delivery, 'id' | 'createdAt'> }) {
+function TestResult({ d }: { d: Sent }) {
   return d.ok ? (
     <div class="banner info" role="status">
       <strong>Test event delivered:</strong> <code>{d.eventId}</code> answered {d.responseStatus} in {Math.round(d.latencyMs)} ms.
@@ -373,32 +318,19 @@ function EndpointForm({ initial, submit, onSubmit }: { initial?: Endpoint; submi
   const [description, setDescription] = useState(initial?.description ?? '')
   const [all, setAll] = useState(!initial?.eventTypes)
   const [types, setTypes] = useState<string[]>(initial?.eventTypes ?? [])
-  const [error, setError] = useState<Error>()
-  const [busy, setBusy] = useState(false)
+  const save = useTask(async () => {
+    await onSubmit({ url: url.trim(), eventTypes: all ? null : EVENT_TYPES.filter((t) => types.includes(t)), description: description.trim() || null })
+    if (!initial) {
+      setUrl('')
+      setDescription('')
+      setAll(true)
+      setTypes([])
+    }
+  })
   const toggle = (t: string, on: boolean) => setTypes((ts) => (on ? [...ts, t] : ts.filter((x) => x !== t)))
   const incomplete = !url.trim() || (!all && types.length === 0)
   return (
-    <form
-      class="card"
-      onSubmit={async (e) => {
-        e.preventDefault()
-        setBusy(true)
-        setError(undefined)
-        try {
-          await onSubmit({ url: url.trim(), eventTypes: all ? null : EVENT_TYPES.filter((t) => types.includes(t)), description: description.trim() || null })
-          if (!initial) {
-            setUrl('')
-            setDescription('')
-            setAll(true)
-            setTypes([])
-          }
-        } catch (err) {
-          setError(err as Error)
-        } finally {
-          setBusy(false)
-        }
-      }}
-    >
+    <form class="card" onSubmit={save.submit}>
       <Field label="URL" help="Where the events are POSTed. It must resolve to a public address (the server refuses private and loopback ones).">
         <input type="url" name="url" required maxLength={2000} placeholder="https://app.example.com/hooks/directory" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
       </Field>
@@ -421,9 +353,9 @@ function EndpointForm({ initial, submit, onSubmit }: { initial?: Endpoint; submi
           ))}
         </div>
       </fieldset>
-      {error && <Failure error={error} />}
-      <button type="submit" disabled={busy || incomplete} title={incomplete ? 'fill in the URL and pick at least one event type' : undefined}>
-        {busy ? '…' : submit}
+      {save.error && <Failure error={save.error} />}
+      <button type="submit" disabled={save.busy || incomplete} title={incomplete ? 'fill in the URL and pick at least one event type' : undefined}>
+        {save.busy ? '…' : submit}
       </button>
     </form>
   )
@@ -523,83 +455,66 @@ function Replay({ w, from, onFrom, onDone }: { w: Endpoint; from: string; onFrom
 
 function Deliveries({ id, refresh, onReplayFrom }: { id: string; refresh: number; onReplayFrom: (eventId: string) => void }) {
   const page = useCursor([id])
-  const log = useLoad(() => get<{ items: Delivery[]; nextCursor: string | null }>(`/webhooks/${id}/deliveries${query({ limit: 50, cursor: page.cursor })}`), [id, page.cursor, refresh], {
+  const log = useLoad(() => get<Page<Logged>>(`/webhooks/${id}/deliveries${query({ limit: 50, cursor: page.cursor })}`), [id, page.cursor, refresh], {
     every: REFRESH_MS,
   })
   return (
     <>
       <h3>Deliveries</h3>
-      <Show loaded={log}>
-        {({ items, nextCursor }) =>
-          items.length === 0 ? (
-            <p class="muted">Nothing sent yet. Send a test event, or wait for a change in the directory.</p>
-          ) : (
-            <>
-              <table class="list deliveries">
-                <thead>
-                  <tr>
-                    <th>Time</th>
-                    <th>Event</th>
-                    <th class="num">Attempt</th>
-                    <th>Result</th>
-                    <th class="num">Latency</th>
-                    <th>Answer or error</th>
-                    <th>Replay</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((d) => (
-                    <tr key={d.id}>
-                      <td data-label="Time">
-                        <When at={d.createdAt} />
-                      </td>
-                      <td data-label="Event">
-                        <div>
-                          <code>{d.eventType}</code>
-                          <br />
-                          <small class="mono">{d.eventId}</small>
-                        </div>
-                      </td>
-                      <td data-label="Attempt" class="num">
-                        {d.attempt}
-                      </td>
-                      <td data-label="Result">
-                        <span>
-                          <Badge state={d.ok ? 'delivered' : 'failed'} label={d.ok ? 'delivered' : 'failed'} /> {d.responseStatus ?? 'no answer'}
-                        </span>
-                      </td>
-                      <td data-label="Latency" class="num">
-                        {Math.round(d.latencyMs)} ms
-                      </td>
-                      <td data-label="Answer or error">
-                        <div>
-                          {d.error && <div>{d.error}</div>}
-                          {d.responseExcerpt && <code class="excerpt">{d.responseExcerpt}</code>}
-                        </div>
-                      </td>
-                      <td data-label="Replay">
-                        {EVENT_ID.test(d.eventId) && (
-                          <button
-                            type="button"
-                            class="secondary small"
-                            onClick={() => {
-                              onReplayFrom(d.eventId)
-                              document.getElementById('replay-from')?.focus()
-                            }}
-                          >
-                            Resend from here
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <Pager hasPrevious={page.hasPrevious} next={nextCursor} onPrevious={page.previous} onNext={page.next} />
-            </>
-          )
-        }
-      </Show>
+      <PagedTable
+        loaded={log}
+        page={page}
+        class="deliveries"
+        empty="Nothing sent yet. Send a test event, or wait for a change in the directory."
+        columns={[
+          { label: 'Time', cell: (d) => <When at={d.createdAt} /> },
+          {
+            label: 'Event',
+            cell: (d) => (
+              <div>
+                <code>{d.eventType}</code>
+                <br />
+                <small class="mono">{d.eventId}</small>
+              </div>
+            ),
+          },
+          { label: 'Attempt', num: true, cell: (d) => d.attempt },
+          {
+            label: 'Result',
+            cell: (d) => (
+              <span>
+                <Badge state={d.ok ? 'delivered' : 'failed'} label={d.ok ? 'delivered' : 'failed'} /> {d.responseStatus ?? 'no answer'}
+              </span>
+            ),
+          },
+          { label: 'Latency', num: true, cell: (d) => `${Math.round(d.latencyMs)} ms` },
+          {
+            label: 'Answer or error',
+            cell: (d) => (
+              <div>
+                {d.error && <div>{d.error}</div>}
+                {d.responseExcerpt && <code class="excerpt">{d.responseExcerpt}</code>}
+              </div>
+            ),
+          },
+          {
+            label: 'Replay',
+            cell: (d) =>
+              EVENT_ID.test(d.eventId) && (
+                <button
+                  type="button"
+                  class="secondary small"
+                  onClick={() => {
+                    onReplayFrom(d.eventId)
+                    document.getElementById('replay-from')?.focus()
+                  }}
+                >
+                  Resend from here
+                </button>
+              ),
+          },
+        ]}
+      />
     </>
   )
 }
