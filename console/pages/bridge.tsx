@@ -7,10 +7,10 @@ import { api, get, type Json, type Page, query } from '../api'
 import { duration, plural, relative } from '../format'
 import { navigate, useLocation } from '../router'
 import { Badge, type Column, Fact, Failure, Link, PagedTable, Show, useCursor, useLoad, useTask, When } from '../ui'
-import type { RunCounts } from '../../activities/bridge-state'
 import { BridgeActions, type BridgeView, providerCatalog, type ProviderInfo, REFRESH_MS, schedule } from './bridges'
 import { draftOf, fieldErrors, Needs, OptionsFields, patchBody, SettingsFields } from './new-bridge'
 import type { OrgPage } from './organization'
+import type { BridgeRun } from '../../server/bridges/service'
 
 export const Bridge: OrgPage = ({ org, params }) => {
   const { path, params: search } = useLocation()
@@ -192,15 +192,7 @@ function EditBridge({ bridge, provider, onDone }: { bridge: BridgeView; provider
   )
 }
 
-/** GET /bridges/:id/runs: the sync's counts, and the run's own columns (the server's query types no row). */
-type Run = Json<RunCounts> & {
-  id: string
-  attempt: number
-  startedAt: string
-  finishedAt: string | null
-  outcome: 'running' | 'succeeded' | 'failed' | 'cancelled'
-  error: string | null
-}
+type Run = Json<BridgeRun>
 
 /** "2 created, 1 deleted", the zeros left out; "—" when nothing. */
 function changes(parts: [number, string][]): string {

@@ -8,6 +8,7 @@ import { checked, NotFound } from '../errors'
 import { bridgeWorkflowId, configureUpdate, enableUpdate, pauseUpdate, resumeUpdate, syncNowUpdate } from '../../bridge/messages'
 import { getOrganization } from '../organizations/store'
 import type { Sql, Tx } from '../db/client'
+import type { RunCounts } from '../../activities/bridge-state'
 import { type BridgePatch, type CreateBridge, withoutNulls } from './model'
 import { type BridgeRow, findBridge, listBridges, openSettings, sealSettings } from '../../bridge/store'
 import { type BridgeActivity, type BridgeView, toView } from './view'
@@ -120,12 +121,22 @@ export async function deleteBridge(deps: BridgeDeps, id: string, orgId?: string)
   await deps.sql`delete from bridges where id = ${row.id}`
 }
 
+/** A sync as GET /bridges/:id/runs shows it: its attempt, times, outcome and counts. */
+export type BridgeRun = RunCounts & {
+  id: string
+  attempt: number
+  startedAt: Date
+  finishedAt: Date | null
+  outcome: 'running' | 'succeeded' | 'failed' | 'cancelled'
+  error: string | null
+}
+
 export async function listRuns(sql: Sql, id: string, { limit, cursor }: { limit: number; cursor?: string }, orgId?: string) {
   const row = await mustFind(sql, id, orgId)
   const after = cursor
     ? sql`and (started_at, id) < (select started_at, id from bridge_runs where organization_id = ${row.organizationId} and id = ${cursor})`
     : sql``
-  const items = await sql<{ id: string }[]>`
+  const items = await sql<BridgeRun[]>`
     select id, attempt, started_at, finished_at, outcome, created, updated, deactivated, unchanged, excluded, conflicts, conflict_samples,
       groups_created, groups_updated, groups_deleted, memberships_added, memberships_removed, error
     from bridge_runs where organization_id = ${row.organizationId} and bridge_id = ${row.id} ${after}
