@@ -1,23 +1,13 @@
 // Groups: the organization's groups (search by name, pages) and one group with its
 // members, each linking to its user.
-import { get, type Page, query } from '../api'
+import { get, type Json, type Page, query } from '../api'
 import { FilterForm, SearchBox, useFilters } from '../filters'
 import { Fact, Link, PagedTable, Show, useCursor, useLoad, When } from '../ui'
+import type { DirectoryGroup } from '../../server/directory/reads'
 import type { OrgPage } from './organization'
 import { EMAIL, PAGE, Source, STATE, useBridges, type UserView } from './users'
 
-/** GET /groups/:id. Built in SQL (migration 0009's directory_group), like a user: the server has no type of it. */
-type GroupView = {
-  id: string
-  displayName: string
-  externalId: string | null
-  source: 'scim' | 'bridge'
-  bridgeId: string | null
-  memberCount: number
-  createdAt: string
-  updatedAt: string
-  version: number
-}
+type GroupView = Json<DirectoryGroup>
 
 export const Groups: OrgPage = ({ org }) => {
   const filters = useFilters(['q'] as const)

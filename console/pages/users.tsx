@@ -8,29 +8,12 @@ import { FilterForm, FilterSelect, SearchBox, useFilters } from '../filters'
 import { timestamp } from '../format'
 import { Badge, type Column, Fact, Link, Paged, PagedTable, Show, useCursor, useLoad, When } from '../ui'
 import type { BridgeView } from '../../server/bridges/view'
+import type { DirectoryUser } from '../../server/directory/reads'
 import type { HistoryEntry } from '../../server/events/feed'
 import type { EventType } from '../../server/events/outbox'
 import type { OrgPage } from './organization'
 
-/** GET /users/:id without its groups. The server builds it in SQL (migration 0009's directory_user): it has no type of it to import. */
-export type UserView = {
-  id: string
-  userName: string
-  externalId: string | null
-  active: boolean
-  name: { givenName: string | null; familyName: string | null; formatted: string | null } | null
-  displayName: string | null
-  emails: { value?: string; type?: string; primary?: boolean }[] | null
-  title: string | null
-  department: string | null
-  employeeNumber: string | null
-  manager: { id: string } | null
-  source: 'scim' | 'bridge' | 'manual'
-  bridgeId: string | null
-  createdAt: string
-  updatedAt: string
-  version: number
-}
+export type UserView = Json<DirectoryUser>
 
 /** Rows per page of every list here. */
 export const PAGE = 50

@@ -14,11 +14,48 @@ import type { Tx } from '../db/client'
 import { InvalidInput, NotFound } from '../errors'
 import { isUuid } from '../uuid'
 
-/** A directory view: the JSON object migration 0009's functions build. */
-export type View = Record<string, unknown>
+/**
+ * A user as the directory shows it and its events carry: the JSON object that
+ * directory_user (migration 0009) builds, timestamps as ISO strings.
+ */
+export interface DirectoryUser {
+  id: string
+  organizationId: string
+  userName: string
+  externalId: string | null
+  active: boolean
+  name: { givenName: string | null; familyName: string | null; formatted: string | null }
+  displayName: string | null
+  emails: { value?: string; type?: string; primary?: boolean }[] | null
+  title: string | null
+  department: string | null
+  employeeNumber: string | null
+  manager: { id: string } | null
+  source: 'scim' | 'bridge' | 'manual'
+  bridgeId: string | null
+  createdAt: string
+  updatedAt: string
+  version: number
+}
 
-export interface Page {
-  items: View[]
+/** A group as directory_group (migration 0012) builds it. */
+export interface DirectoryGroup {
+  id: string
+  organizationId: string
+  displayName: string
+  externalId: string | null
+  source: 'scim' | 'bridge'
+  bridgeId: string | null
+  memberCount: number
+  createdAt: string
+  updatedAt: string
+  version: number
+}
+
+type View = DirectoryUser | DirectoryGroup
+
+export interface Page<V extends View = View> {
+  items: V[]
   /** Where the next page starts; null on the last page. */
   nextCursor: string | null
 }
@@ -38,7 +75,7 @@ export interface UserFilter {
   updatedSince?: Date
 }
 
-type Row = { view: View; keys: string[] }
+type Row<V extends View> = { view: V; keys: string[] }
 
 const MICROS = /^-?\d{1,16}$/
 
@@ -62,7 +99,7 @@ function decodeCursor(cursor: string, byUpdate: boolean): string[] {
 }
 
 /** `limit + 1` rows read: the first `limit` are the page, the extra one says another follows. */
-function pageOf(rows: Row[], limit: number): Page {
+function pageOf<V extends View>(rows: Row<V>[], limit: number): Page<V> {
   const items = rows.slice(0, limit)
   return { items: items.map((r) => r.view), nextCursor: rows.length > limit ? encodeCursor(items.at(-1)!.keys) : null }
 }
@@ -77,10 +114,10 @@ function startsWith(sql: Tx, text: postgres.Fragment, prefix: string): postgres.
 }
 
 /** The organization's users that pass `f`, a page at a time. */
-export async function listUsers(sql: Tx, orgId: string, f: UserFilter & PageQuery): Promise<Page> {
+export async function listUsers(sql: Tx, orgId: string, f: UserFilter & PageQuery): Promise<Page<DirectoryUser>> {
   const byUpdate = f.updatedSince !== undefined
   const after = f.cursor === undefined ? undefined : decodeCursor(f.cursor, byUpdate)
-  const rows = await sql<Row[]>`
+  const rows = await sql<Row<DirectoryUser>[]>`
     select directory_user(u.*) as view,
       ${byUpdate ? sql`array[(extract(epoch from u.updated_at) * 1000000)::bigint::text, u.id::text]` : sql`array[u.id::text]`} as keys
     from users u
@@ -97,8 +134,8 @@ export async function listUsers(sql: Tx, orgId: string, f: UserFilter & PageQuer
 }
 
 /** A user with its groups (`[{id, displayName}]`); NotFound outside `orgId` when given. */
-export async function getUser(sql: Tx, id: string, orgId?: string): Promise<View> {
-  const [row] = await sql<{ view: View }[]>`
+export async function getUser(sql: Tx, id: string, orgId?: string): Promise<DirectoryUser & { groups: { id: string; displayName: string }[] }> {
+  const [row] = await sql<{ view: DirectoryUser & { groups: { id: string; displayName: string }[] } }[]>`
     select directory_user(u.*) || jsonb_build_object('groups', (
         select coalesce(jsonb_agg(jsonb_build_object('id', g.id, 'displayName', g.display_name) order by g.display_name, g.id), '[]')
         from group_members m join groups g on g.organization_id = m.organization_id and g.id = m.group_id
@@ -110,9 +147,9 @@ export async function getUser(sql: Tx, id: string, orgId?: string): Promise<View
 }
 
 /** The organization's groups, optionally those whose displayName starts with `q` (any case). */
-export async function listGroups(sql: Tx, orgId: string, f: { q?: string } & PageQuery): Promise<Page> {
+export async function listGroups(sql: Tx, orgId: string, f: { q?: string } & PageQuery): Promise<Page<DirectoryGroup>> {
   const after = f.cursor === undefined ? undefined : decodeCursor(f.cursor, false)
-  const rows = await sql<Row[]>`
+  const rows = await sql<Row<DirectoryGroup>[]>`
     select directory_group(g.*) as view, array[g.id::text] as keys
     from groups g
     where g.organization_id = ${orgId}
@@ -124,8 +161,8 @@ export async function listGroups(sql: Tx, orgId: string, f: { q?: string } & Pag
 }
 
 /** A group; NotFound outside `orgId` when given. */
-export async function getGroup(sql: Tx, id: string, orgId?: string): Promise<View> {
-  const [row] = await sql<{ view: View }[]>`
+export async function getGroup(sql: Tx, id: string, orgId?: string): Promise<DirectoryGroup> {
+  const [row] = await sql<{ view: DirectoryGroup }[]>`
     select directory_group(g.*) as view from groups g
     where g.id = ${id} and g.organization_id = coalesce(${orgId ?? null}::uuid, g.organization_id)`
   if (!row) throw new NotFound(`group ${id} does not exist`)
@@ -133,12 +170,12 @@ export async function getGroup(sql: Tx, id: string, orgId?: string): Promise<Vie
 }
 
 /** A group's members (directory views of users) in id order; NotFound outside `orgId` when given. */
-export async function listMembers(sql: Tx, groupId: string, f: PageQuery, orgId?: string): Promise<Page> {
+export async function listMembers(sql: Tx, groupId: string, f: PageQuery, orgId?: string): Promise<Page<DirectoryUser>> {
   const after = f.cursor === undefined ? undefined : decodeCursor(f.cursor, false)
   const [group] = await sql<{ organizationId: string }[]>`
     select organization_id from groups where id = ${groupId} and organization_id = coalesce(${orgId ?? null}::uuid, organization_id)`
   if (!group) throw new NotFound(`group ${groupId} does not exist`)
-  const rows = await sql<Row[]>`
+  const rows = await sql<Row<DirectoryUser>[]>`
     select directory_user(u.*) as view, array[u.id::text] as keys
     from group_members m join users u on u.organization_id = m.organization_id and u.id = m.user_id
     where m.organization_id = ${group.organizationId} and m.group_id = ${groupId}
