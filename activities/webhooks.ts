@@ -92,6 +92,10 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       })
     })
     const next = saved ?? status
+    // The endpoint's URL stays out of the log: some receivers (chat webhooks) take a secret in it.
+    const outcome = { endpointId: row.id, organizationId: row.organizationId, attempted: log.length, consecutiveFailures: failures, error: failure?.replaceAll(row.url, '<endpoint url>') }
+    if (failure) deps.log.warn(disabled ? 'webhook endpoint disabled after repeated failures' : 'webhook delivery failed; Temporal retries it', outcome)
+    else if (log.length) deps.log.info('webhook events delivered', outcome)
     if (disabled) {
       throw ApplicationFailure.create({
         message: `disabled after ${failures} consecutive failed deliveries; last: ${failure}`, type: 'WebhookDisabled', nonRetryable: true, details: [next],

@@ -241,13 +241,19 @@ export async function startPglite(database: string, dir = join(DATA, 'pglite')):
 
 // ---------------------------------------------------------------- Temporal
 
-/** Builds dev/temporal once (minutes the first time) and returns the binary's path. */
+/**
+ * Builds the Go program in `dir` (under the repo) into .cache/bin/<name> and returns its
+ * path: minutes the first time, then reused while its go.mod, go.sum and *.go are unchanged.
+ * `otherwise` tells what to do instead of installing Go, if anything.
+ */
+export function buildGoProgram(dir: string, name: string, otherwise = ''): string {
+  const r = Bun.spawnSync(['bash', join(ROOT, 'dev/temporal/build.sh'), join(ROOT, dir), name], { stdout: 'inherit', stderr: 'inherit' })
+  if (r.exitCode !== 0) throw new Error(`${name}: building ${dir} failed (see the go output above). Install Go 1.26+${otherwise}.`)
+  return join(ROOT, '.cache/bin', name)
+}
+
 export function buildTemporalDev(): string {
-  const r = Bun.spawnSync(['bash', join(ROOT, 'dev/temporal/build.sh')], { stdout: 'inherit', stderr: 'inherit' })
-  if (r.exitCode !== 0) {
-    throw new Error('temporal: building dev/temporal failed (see the go output above). Install Go 1.26+ or the `temporal` CLI, or set TEMPORAL_ADDRESS.')
-  }
-  return join(ROOT, '.cache/bin/temporal-dev')
+  return buildGoProgram('dev/temporal', 'temporal-dev', ' or the `temporal` CLI, or set TEMPORAL_ADDRESS')
 }
 
 /**

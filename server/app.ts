@@ -8,6 +8,7 @@ import type { Sql } from './db/client'
 import { adminConsole } from './console'
 import { health } from './health'
 import type { Log } from './log'
+import { metrics } from './metrics'
 import { scim } from './scim'
 import type { Temporal } from './temporal'
 
@@ -21,11 +22,17 @@ export type Deps = {
 }
 
 export function buildApp({ config, sql, temporal, log, audit }: Deps) {
+  const observed = metrics({ config, sql, log, audit })
+  // The request hooks (ids, access log, counts) are global and cover the routes mounted
+  // after them; the console's pages stay static routes only if they come before the
+  // request-time half (server/metrics/requests.ts).
   return new Elysia()
+    .use(observed.answered)
+    .use(adminConsole({ config, sql, log }))
+    .use(observed.routes)
     .use(health({ sql, temporal }))
     .use(admin({ config, sql, temporal, log }))
     .use(scim({ config, sql, log, audit }))
-    .use(adminConsole({ config, sql, log }))
 }
 
 export type App = ReturnType<typeof buildApp>

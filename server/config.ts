@@ -32,6 +32,7 @@ export const ConfigSchema = v.object({
   SCIM_MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024, 1024 * 1024),
   SCIM_MAX_FILTER_LENGTH: int(16, 65536, 4096),
   SCIM_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000, 6000),
+  AUTH_FAILURES_PER_MINUTE: int(0, 1_000_000, 30),
   AUDIT_RETENTION_DAYS: int(1, 3650, 90),
   AUDIT_MAX_BODY_BYTES: int(256, 1024 * 1024, 64 * 1024),
   TRUSTED_PROXIES: v.optional(v.string(), ''),
@@ -39,6 +40,10 @@ export const ConfigSchema = v.object({
   SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
   // Webhook and bridge provider URLs may reach loopback/private networks (server/outbound.ts).
   OUTBOUND_ALLOW_PRIVATE: v.optional(v.pipe(v.picklist(['true', 'false'], 'true or false'), v.transform((s) => s === 'true')), 'false'),
+  // Bearer token of GET /metrics; unset, the endpoint is open (keep it off the public network).
+  METRICS_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, 'at least 16 characters'))),
+  // The worker's Temporal SDK metrics (Prometheus, at /metrics on this port); unset, none are exported.
+  WORKER_METRICS_PORT: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'a port between 1 and 65535'), v.transform(Number), v.minValue(1, 'a port between 1 and 65535'), v.maxValue(65535, 'a port between 1 and 65535'))),
 })
 
 type Env = v.InferOutput<typeof ConfigSchema>

@@ -16,20 +16,21 @@ commands:
   worker    run the Temporal worker (bridge workflows and sync activities)
   migrate   apply pending database migrations and exit
   dev       start local Postgres and Temporal if needed, then serve + worker in one process
+            (from a checkout: \`bun run dev\`; the compiled binary runs the other three)
 
 configuration comes from the environment: see README.md`
 
 /** Stops what a command started; `finally` runs after it even when the grace period cut it short. */
 type Stop = (() => Promise<void>) & { finally?: () => Promise<void> }
 
-// The worker (webpack, native Temporal core) and the dev services are loaded by path at
-// run time, so the compiled binary stays small; those commands need a checkout.
+// The dev services (local Postgres and Temporal) are loaded by path at run time, so they stay
+// out of the compiled binary: `dev` needs a checkout.
 async function lazy<T>(relative: string): Promise<T> {
   try {
     return (await import(new URL(relative, import.meta.url).href)) as T
   } catch (e) {
-    if (import.meta.url.includes('$bunfs')) {
-      throw new Error('the compiled binary runs `serve` and `migrate` only: run `bun server/main.ts worker|dev` from a checkout with node_modules')
+    if (Bun.isStandaloneExecutable) {
+      throw new Error('the compiled binary runs `serve`, `worker` and `migrate`: run `bun run dev` from a checkout for local services')
     }
     throw e
   }
@@ -72,7 +73,8 @@ async function serve(config: Config, log: Log): Promise<Stop> {
 
 async function worker(config: Config, log: Log): Promise<Stop> {
   const sql = await openDb(config, log)
-  const { startWorker } = await lazy<typeof import('./worker')>('./worker.ts')
+  // Loaded here, not at the top: `serve` never needs the native Temporal core.
+  const { startWorker } = await import('./worker')
   const w = await startWorker({ config, sql, log })
   log.info('worker polling', { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE })
   return async () => {

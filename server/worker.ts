@@ -1,4 +1,5 @@
-// The Temporal worker: bridge and webhook workflows (bundled from workflows/ in a child process) and their activities.
+// The Temporal worker: bridge and webhook workflows (bundled from workflows/ in a child process,
+// or built into the compiled binary by dev/build.ts) and their activities.
 import { Client } from '@temporalio/client'
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker'
 import { createActivities } from '../activities'
@@ -11,20 +12,22 @@ import { WEBHOOK_SEARCH_ATTRIBUTE_NAMES } from '../webhook/search-attributes'
 import { ensureWebhookWorkflows } from './webhooks/service'
 import { ensureSearchAttributes, firstLine } from './temporal'
 import { prepareWorkflowBundle } from './workflow-bundle'
+import { workerTelemetry } from './worker-telemetry'
 
 // The SDK logs every worker state change at INFO; keep its voice at our level or above warn.
 let runtimeInstalled = false
-function installRuntime(level: Config['LOG_LEVEL']) {
+function installRuntime(config: Config) {
   if (runtimeInstalled) return
   runtimeInstalled = true
+  const level = config.LOG_LEVEL
   const sdkLevel: LogLevel = level === 'debug' ? 'DEBUG' : level === 'error' ? 'ERROR' : 'WARN'
   // shutdownSignals: [] because main.ts owns SIGTERM and drains the HTTP server first.
-  Runtime.install({ logger: new DefaultLogger(sdkLevel), shutdownSignals: [] })
+  Runtime.install({ logger: new DefaultLogger(sdkLevel), shutdownSignals: [], telemetryOptions: workerTelemetry(config) })
 }
 
 export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) {
   const { config } = deps
-  installRuntime(config.LOG_LEVEL)
+  installRuntime(config)
   const address = config.TEMPORAL_ADDRESS
   if (!address) throw new Error('temporal: TEMPORAL_ADDRESS is not set. Point it at a Temporal frontend (host:7233), or use `bun run dev`.')
   let connection: NativeConnection

@@ -3,7 +3,8 @@
 // bundle is cached by the content of workflows/ and the SDK's version, in
 // .cache/workflow-bundle/<hash>.js (else the OS temp dir when the checkout is read-only),
 // so only the first worker after a change pays the few seconds of the build.
-// `bun server/workflow-bundle.ts [out.js]` builds it ahead of time (an image build step).
+// `bun server/workflow-bundle.ts [out.js]` builds it ahead of time; dev/build.ts embeds it in
+// the compiled binary, which has neither webpack nor workflows/ to build from.
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,18 +13,28 @@ const ROOT = join(import.meta.dir, '..')
 // The workflow code and the bridge contracts it imports (bridge/messages.ts, bridge/backoff.ts).
 const SOURCES = [join(ROOT, 'workflows'), join(ROOT, 'bridge')]
 /** What a bundle depends on besides workflows/: the SDK parts that shape it, and this file (its options). */
-const INPUTS = ['@temporalio/workflow', '@temporalio/worker', '@temporalio/common'].map((p) => Bun.resolveSync(`${p}/package.json`, ROOT))
+const INPUTS = ['@temporalio/workflow', '@temporalio/worker', '@temporalio/common']
 const STALE_AFTER_MS = 3600_000
+
+/** The bundle dev/build.ts built, in the compiled binary only (a `define`). */
+declare const EMBEDDED_WORKFLOW_BUNDLE: string
 
 /** Workflows change rarely; keep one build per process and content. */
 const builds = new Map<string, Promise<void>>()
 
 /**
- * The bundle for `Worker.create({ workflowBundle })`. A path, not the code: the SDK reads it,
- * hands it to its workflow thread and keeps no copy (options holding the code would keep its
- * ~2 MB alive on the worker's heap, which the engine sizes at a multiple of what is live).
+ * The bundle for `Worker.create({ workflowBundle })`. From a checkout, a path, not the code: the
+ * SDK reads it, hands it to its workflow thread and keeps no copy (options holding the code would
+ * keep its ~2 MB alive on the worker's heap, which the engine sizes at a multiple of what is live).
+ * The compiled binary has no file to point at: it passes the code it carries.
  */
-export async function prepareWorkflowBundle(): Promise<{ codePath: string }> {
+export async function prepareWorkflowBundle(): Promise<{ codePath: string } | { code: string }> {
+  if (Bun.isStandaloneExecutable) return { code: EMBEDDED_WORKFLOW_BUNDLE }
+  return { codePath: await workflowBundlePath() }
+}
+
+/** Builds the bundle of the current sources unless it is cached; its path. */
+export async function workflowBundlePath(): Promise<string> {
   const path = join(cacheDir(), `${sourceHash()}.js`)
   if (!existsSync(path)) {
     if (!builds.has(path)) builds.set(path, build(path).finally(() => builds.delete(path)))
@@ -31,7 +42,7 @@ export async function prepareWorkflowBundle(): Promise<{ codePath: string }> {
   }
   const now = new Date()
   utimesSync(path, now, now) // in use: a build of other sources prunes only bundles unused for an hour
-  return { codePath: path }
+  return path
 }
 
 async function build(path: string): Promise<void> {
@@ -44,7 +55,8 @@ async function build(path: string): Promise<void> {
 function sourceHash(): string {
   const hash = new Bun.CryptoHasher('sha256')
   const files = SOURCES.flatMap((dir) => readdirSync(dir, { recursive: true }).map(String).sort().map((f) => join(dir, f)))
-  for (const file of [...files.filter((f) => statSync(f).isFile()), ...INPUTS, import.meta.path]) {
+  const inputs = INPUTS.map((p) => Bun.resolveSync(`${p}/package.json`, ROOT))
+  for (const file of [...files.filter((f) => statSync(f).isFile()), ...inputs, import.meta.path]) {
     hash.update(`${file.slice(ROOT.length)}\0`)
     hash.update(readFileSync(file))
   }

@@ -2,13 +2,14 @@
 // follow its attempts, obey the admin. `status` mirrors the bridges row (activities write
 // it and hand it back); `mode` is the admin's word and wins over it in every view. The
 // row and the BridgeState search attribute are kept in step with every change.
-import { CancellationScope, condition, isCancellation, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow'
+import { CancellationScope, condition, isCancellation, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow'
 import type { Activities } from '../activities'
 import type { StatusPatch } from '../activities/bridge-state'
 import type { AttemptReport, BridgeStatus, BridgeWorkflowInput, Schedule, SyncNowOptions } from '../bridge/messages'
 import { rescheduled, statusAfterFailure } from './bridge-rules'
 import { backoffOf, maxFailuresOf } from '../bridge/backoff'
 import { QUICK, SYNC_ACTIVITY } from './policies'
+import { bridgeDetails, type BridgeMemo } from './metadata'
 import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../bridge/search-attributes'
 
 const { syncBridge } = proxyActivities<Activities>(SYNC_ACTIVITY)
@@ -27,7 +28,8 @@ export class BridgeMachine {
   private inFlight: { syncId: string; scope: CancellationScope } | null = null
   private syncs = 0
 
-  constructor(private readonly input: BridgeWorkflowInput) {
+  /** `memo`: the run's, for the Temporal UI's current details; it follows the last sync and goes to the next run. */
+  constructor(private readonly input: BridgeWorkflowInput, public memo: BridgeMemo | undefined) {
     const { state } = input.status
     this.status = input.status
     this.mode = state === 'paused' || state === 'disabled' ? state : 'running'
@@ -75,7 +77,9 @@ export class BridgeMachine {
     this.adopt({ ...this.status, state: 'syncing', nextSyncAt: null })
     this.inFlight = { syncId, scope: new CancellationScope() }
     try {
-      this.adopt((await this.inFlight.scope.run(() => syncBridge(input))).status)
+      const { status } = await this.inFlight.scope.run(() => syncBridge(input))
+      if (status.state === 'active' && this.memo) this.memo = { ...this.memo, lastSyncAt: new Date().toISOString() }
+      this.adopt(status)
       if (this.schedule !== schedule) await this.reschedule() // configured while it ran
     } catch (err) {
       if (!isCancellation(err)) await this.failed(err) // cancelled: the admin action that did it set the state
@@ -178,10 +182,12 @@ export class BridgeMachine {
     return saved
   }
 
-  /** After any change: wake the wait, publish the state if it moved. */
+  /** After any change: wake the wait, show it in the Temporal UI, publish the state if it moved. */
   private touched(): void {
     this.changes++
-    const { state } = this.view()
+    const view = this.view()
+    setCurrentDetails(bridgeDetails(this.memo, view)) // no command: answered by a query
+    const { state } = view
     if (state === this.published) return
     upsertSearchAttributes([{ key: BRIDGE_STATE, value: state }])
     this.published = state

@@ -6,6 +6,7 @@
 import type { UpdateDefinition } from '@temporalio/common'
 import { allHandlersFinished, ApplicationFailure, condition, makeContinueAsNewFunc, setHandler, workflowInfo } from '@temporalio/workflow'
 import { BridgeMachine } from './bridge-machine'
+import type { BridgeMemo } from './metadata'
 import {
   configureUpdate, enableUpdate, pauseUpdate, reportAttemptSignal, resumeUpdate, stateQuery, syncNowUpdate,
   type AdminAction, type BridgeStatus, type BridgeWorkflowInput, type SyncNowOptions,
@@ -13,7 +14,7 @@ import {
 import { refusal } from './bridge-rules'
 
 export async function bridgeWorkflow(input: BridgeWorkflowInput): Promise<void> {
-  const bridge = new BridgeMachine(input)
+  const bridge = new BridgeMachine(input, workflowInfo().memo as BridgeMemo | undefined)
   listen(bridge)
   bridge.publishAll()
   for (;;) {
@@ -23,8 +24,8 @@ export async function bridgeWorkflow(input: BridgeWorkflowInput): Promise<void> 
   }
   // Messages in progress finish in this run; the next run starts from their result.
   await condition(allHandlersFinished)
-  const { memo, typedSearchAttributes } = workflowInfo()
-  await makeContinueAsNewFunc<typeof bridgeWorkflow>({ memo, typedSearchAttributes })(bridge.carry())
+  const { memo } = bridge // with this run's last sync
+  await makeContinueAsNewFunc<typeof bridgeWorkflow>({ memo, typedSearchAttributes: workflowInfo().typedSearchAttributes })(bridge.carry())
 }
 
 function listen(bridge: BridgeMachine): void {

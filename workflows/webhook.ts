@@ -7,7 +7,7 @@
 // flight (what it already sent stays sent: delivery is at least once).
 import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, makeContinueAsNewFunc,
-  proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow'
 import type { Activities } from '../activities'
 import {
@@ -16,6 +16,7 @@ import {
 } from '../webhook/messages'
 import { ORGANIZATION_ID, WEBHOOK_ID, WEBHOOK_STATE } from '../webhook/search-attributes'
 import { QUICK } from './policies'
+import { webhookDetails, type WebhookMemo } from './metadata'
 
 const { saveWebhookStatus } = proxyActivities<Activities>(QUICK)
 
@@ -36,8 +37,13 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
   let inFlight: CancellationScope | null = null
   /** Bumped by every admin action, so a delivery's late answer does not undo it. */
   let actions = 0
+  let lastDelivery: { events: number; at: string } | null = null
 
-  const publish = () => upsertSearchAttributes([{ key: WEBHOOK_STATE, value: status.state }])
+  // The current details (Temporal UI) add no command: they are answered by a query.
+  const publish = () => {
+    setCurrentDetails(webhookDetails(workflowInfo().memo as WebhookMemo | undefined, status, lastDelivery))
+    upsertSearchAttributes([{ key: WEBHOOK_STATE, value: status.state }])
+  }
   upsertSearchAttributes([{ key: WEBHOOK_ID, value: endpointId }, { key: ORGANIZATION_ID, value: organizationId }])
   publish()
 
@@ -72,6 +78,7 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
     try {
       const result = await inFlight.run(() => deliveryActivity(retry)({ endpointId }))
       if (actions === seen) status = result.status
+      if (result.delivered > 0) lastDelivery = { events: result.delivered, at: new Date().toISOString() }
       publish()
     } catch (err) {
       if (isCancellation(err)) continue
@@ -84,5 +91,6 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
     }
   }
   await condition(allHandlersFinished)
-  await makeContinueAsNewFunc<typeof webhookWorkflow>({ typedSearchAttributes: workflowInfo().typedSearchAttributes })({ ...input, retry, status })
+  const { memo, typedSearchAttributes } = workflowInfo()
+  await makeContinueAsNewFunc<typeof webhookWorkflow>({ memo, typedSearchAttributes })({ ...input, retry, status })
 }

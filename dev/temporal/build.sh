@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds dev/temporal into <repo>/.cache/bin/temporal-dev.
+# Builds dev/temporal into <repo>/.cache/bin/temporal-dev; `build.sh DIR NAME` builds
+# another Go program of dev/ (DIR) into <repo>/.cache/bin/NAME the same way.
 # Skips the build when the binary exists and its stamp (hash of go.mod, go.sum
 # and *.go) still matches. Works from any cwd. Set FORCE=1 to always rebuild.
 set -euo pipefail
 
-src_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+src_dir="$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")}" && pwd)"
+name="${2:-temporal-dev}"
 repo_dir="$(cd "$src_dir/../.." && pwd)"
 bin_dir="$repo_dir/.cache/bin"
-bin="$bin_dir/temporal-dev"
+bin="$bin_dir/$name"
 stamp="$bin.stamp"
 
 hash_sources() {
@@ -22,26 +24,26 @@ hash_sources() {
 }
 
 if ! command -v go >/dev/null 2>&1; then
-	echo "temporal-dev build: 'go' not found in PATH (need Go >= 1.26.8)" >&2
+	echo "$name build: 'go' not found in PATH (need Go >= 1.26.8)" >&2
 	exit 1
 fi
 
 want="$(hash_sources)"
 if [[ "${FORCE:-}" != "1" && -x "$bin" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-	echo "temporal-dev build: up to date ($bin)"
+	echo "$name build: up to date ($bin)"
 	exit 0
 fi
 
-echo "temporal-dev build: building $bin (first build downloads modules and takes a few minutes)..."
+echo "$name build: building $bin (first build downloads modules and takes a few minutes)..."
 mkdir -p "$bin_dir"
 rm -f "$stamp"
 start=$(date +%s)
 tmp="$bin.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
 if ! (cd "$src_dir" && go build -trimpath -ldflags "-s -w" -o "$tmp" .); then
-	echo "temporal-dev build: go build failed" >&2
+	echo "$name build: go build failed" >&2
 	exit 1
 fi
 mv -f "$tmp" "$bin"
 printf '%s\n' "$want" >"$stamp"
-echo "temporal-dev build: done in $(($(date +%s) - start))s -> $bin"
+echo "$name build: done in $(($(date +%s) - start))s -> $bin"

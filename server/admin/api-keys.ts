@@ -5,7 +5,8 @@ import * as Keys from '../access-keys/store'
 import { getOrganization } from '../organizations/store'
 import { adminAuth } from './auth'
 import type { AdminDeps } from './deps'
-import { CreateApiKey, KeyParams } from './model'
+import { AccessKey, CreateApiKey, KeyParams, List, NewAccessKey } from './model'
+import { answers } from './openapi'
 
 export function apiKeys(deps: AdminDeps) {
   const { sql } = deps
@@ -20,15 +21,15 @@ export function apiKeys(deps: AdminDeps) {
         set.headers['cache-control'] = 'no-store'
         return created
       },
-      { body: CreateApiKey, scope: 'admin', unbound: true },
+      { body: CreateApiKey, scope: 'admin', unbound: true, detail: answers(201, NewAccessKey) },
     )
-    .get('/api-keys', async () => ({ items: await Keys.listKeys(sql) }), { scope: 'admin', unbound: true })
+    .get('/api-keys', async () => ({ items: await Keys.listKeys(sql) }), { scope: 'admin', unbound: true, detail: answers(200, List(AccessKey)) })
     .delete(
       '/api-keys/:id',
       async ({ params, set }) => {
         await Keys.revokeKey(sql, params.id)
         set.status = 204
       },
-      { params: KeyParams, scope: 'admin', unbound: true },
+      { params: KeyParams, scope: 'admin', unbound: true, detail: answers(204) },
     )
 }

@@ -8,7 +8,8 @@ import * as Directory from '../directory/reads'
 import { getOrganization } from '../organizations/store'
 import { adminAuth, organizationOf } from './auth'
 import type { AdminDeps } from './deps'
-import { Cursor, IdParams, Limit, OrgParams, Timestamp, Uuid } from './model'
+import { At, Cursor, IdParams, Limit, OrgParams, Page, Timestamp, Uuid } from './model'
+import { answers } from './openapi'
 
 const Paging = { limit: Limit(1000, '100'), cursor: v.optional(Cursor) }
 
@@ -25,6 +26,11 @@ const UserQuery = v.object({
 
 const GroupQuery = v.object({ ...Paging, q: Prefix })
 
+// The views as answered (server/directory/reads.ts), for the OpenAPI document: the fields to rely on.
+const Base = { id: Uuid, organizationId: Uuid, externalId: v.nullable(v.string()), bridgeId: v.nullable(Uuid), createdAt: At, updatedAt: At }
+const UserView = v.looseObject({ ...Base, userName: v.string(), active: v.boolean(), source: v.picklist(['scim', 'bridge', 'manual']), displayName: v.nullable(v.string()) })
+const GroupView = v.looseObject({ ...Base, displayName: v.string(), source: v.picklist(['scim', 'bridge']), memberCount: v.number() })
+
 export function directory(deps: AdminDeps) {
   const { sql } = deps
   return new Elysia({ name: 'admin-directory' })
@@ -32,24 +38,27 @@ export function directory(deps: AdminDeps) {
     .get(
       '/organizations/:orgId/users',
       async ({ params, query }) => Directory.listUsers(sql, (await getOrganization(sql, params.orgId)).id, query),
-      { params: OrgParams, query: UserQuery, scope: 'directory:read' },
+      { params: OrgParams, query: UserQuery, scope: 'directory:read', detail: answers(200, Page(UserView)) },
     )
     .get('/users/:id', ({ params, principal }) => Directory.getUser(sql, params.id, organizationOf(principal)), {
       params: IdParams,
       scope: 'directory:read',
+      detail: answers(200, UserView),
     })
     .get(
       '/organizations/:orgId/groups',
       async ({ params, query }) => Directory.listGroups(sql, (await getOrganization(sql, params.orgId)).id, query),
-      { params: OrgParams, query: GroupQuery, scope: 'directory:read' },
+      { params: OrgParams, query: GroupQuery, scope: 'directory:read', detail: answers(200, Page(GroupView)) },
     )
     .get('/groups/:id', ({ params, principal }) => Directory.getGroup(sql, params.id, organizationOf(principal)), {
       params: IdParams,
       scope: 'directory:read',
+      detail: answers(200, GroupView),
     })
     .get('/groups/:id/members', ({ params, query, principal }) => Directory.listMembers(sql, params.id, query, organizationOf(principal)), {
       params: IdParams,
       query: v.object(Paging),
       scope: 'directory:read',
+      detail: answers(200, Page(UserView)),
     })
 }

@@ -6,7 +6,8 @@ import { exportEventsCsv, listEvents, type StatusClass } from '../audit'
 import { getOrganization } from '../organizations/store'
 import { adminAuth } from './auth'
 import type { AdminDeps } from './deps'
-import { Cursor, Limit, OrgParams, Timestamp } from './model'
+import { At, Cursor, Limit, OrgParams, Page, Timestamp, Uuid } from './model'
+import { answers } from './openapi'
 
 // Object-level, so the issue has no path of its own: the message names the parameter.
 const sinceBeforeUntil = <T extends { since?: Date; until?: Date }>() =>
@@ -34,6 +35,21 @@ const ListQuery = v.pipe(ListFields, sinceBeforeUntil<v.InferOutput<typeof ListF
 const CsvFields = v.object(Filters)
 const CsvQuery = v.pipe(CsvFields, sinceBeforeUntil<v.InferOutput<typeof CsvFields>>())
 
+// A stored SCIM call as listed (audit/reader.ts), for the OpenAPI document.
+const ScimEvent = v.looseObject({
+  id: v.string(),
+  source: v.picklist(['scim', 'bridge']),
+  method: v.string(),
+  path: v.string(),
+  status: v.number(),
+  userName: v.nullable(v.string()),
+  requestBody: v.unknown(),
+  responseBody: v.unknown(),
+  error: v.nullable(v.string()),
+  bridgeId: v.nullable(Uuid),
+  createdAt: At,
+})
+
 const DAY_MS = 24 * 60 * 60 * 1000
 const DEFAULT_EXPORT_DAYS = 30
 
@@ -47,7 +63,7 @@ export function events(deps: AdminDeps) {
         const org = await getOrganization(sql, params.orgId)
         return listEvents(sql, org.id, query)
       },
-      { params: OrgParams, query: ListQuery, scope: 'admin' },
+      { params: OrgParams, query: ListQuery, scope: 'admin', detail: answers(200, Page(ScimEvent)) },
     )
     .get(
       '/organizations/:orgId/scim-events.csv',
@@ -61,6 +77,6 @@ export function events(deps: AdminDeps) {
           headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' },
         })
       },
-      { params: OrgParams, query: CsvQuery, scope: 'admin' },
+      { params: OrgParams, query: CsvQuery, scope: 'admin', detail: answers(200, v.string(), 'text/csv') },
     )
 }

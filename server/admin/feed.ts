@@ -8,7 +8,8 @@ import { EVENT_TYPES, type EventType } from '../events/outbox'
 import { getOrganization } from '../organizations/store'
 import { adminAuth, organizationOf } from './auth'
 import type { AdminDeps } from './deps'
-import { EventId, IdParams, Limit, OrgParams } from './model'
+import { At, EventId, IdParams, Limit, OrgParams, Page, Uuid } from './model'
+import { answers } from './openapi'
 
 
 const FeedQuery = v.object({
@@ -26,6 +27,23 @@ const FeedQuery = v.object({
 })
 
 const HistoryQuery = v.object({ cursor: v.optional(EventId), limit: Limit(200, '50') })
+
+// A change event as the feed answers it (events/feed.ts), for the OpenAPI document.
+const DirectoryEvent = v.object({
+  id: v.string(),
+  type: v.picklist(EVENT_TYPES),
+  organizationId: Uuid,
+  occurredAt: At,
+  source: v.variant('kind', [
+    v.object({ kind: v.literal('scim'), scimEventId: v.nullable(v.string()) }),
+    v.object({ kind: v.literal('bridge'), bridgeId: Uuid, runId: v.nullable(v.string()) }),
+    v.object({ kind: v.literal('admin') }),
+  ]),
+  data: v.unknown(),
+  changes: v.optional(v.record(v.string(), v.tuple([v.unknown(), v.unknown()]))),
+  reason: v.optional(v.string()),
+})
+const HistoryEntry = v.object({ ...DirectoryEvent.entries, scimCall: v.optional(v.looseObject({ method: v.string(), path: v.string(), status: v.number() })) })
 
 /** How often a long poll looks again while nothing new has come. */
 const POLL_MS = 200
@@ -45,7 +63,7 @@ export function feed(deps: AdminDeps) {
           await Bun.sleep(POLL_MS)
         }
       },
-      { params: OrgParams, query: FeedQuery, scope: 'events:read' },
+      { params: OrgParams, query: FeedQuery, scope: 'events:read', detail: answers(200, Page(DirectoryEvent)) },
     )
     .get(
       '/users/:id/history',
@@ -56,6 +74,6 @@ export function feed(deps: AdminDeps) {
         if (!history || (bound !== undefined && bound !== history.organizationId)) throw new NotFound(`user ${params.id} has no history (no such user)`)
         return { items: history.items, nextCursor: history.nextCursor }
       },
-      { params: IdParams, query: HistoryQuery, scope: 'directory:read' },
+      { params: IdParams, query: HistoryQuery, scope: 'directory:read', detail: answers(200, Page(HistoryEntry)) },
     )
 }

@@ -12,8 +12,9 @@ import { directory } from './directory'
 import { ADMIN_ERRORS, answerErrors } from './errors'
 import { events } from './events'
 import { feed } from './feed'
+import { answers, openApiDocument } from './openapi'
 import { webhooks } from './webhooks'
-import { CreateOrganization, OrganizationPage, OrgParams } from './model'
+import { CreateOrganization, NewScimConfiguration, Organization, OrganizationPage, OrganizationSummary, OrgParams, Page, ScimConfiguration, ScimToken } from './model'
 
 export type { AdminDeps }
 
@@ -23,7 +24,7 @@ export function admin(deps: AdminDeps) {
   const { sql, config } = deps
   const scimEndpoint = `${config.PUBLIC_URL}/api/connect/v1/scim/2.0`
 
-  return new Elysia({ name: 'admin', prefix: ADMIN_PREFIX })
+  const api = new Elysia({ name: 'admin', prefix: ADMIN_PREFIX })
     .error(ADMIN_ERRORS)
     .onError(answerErrors(deps.log))
     // Fails closed: a route (here or in a mounted group) without a scope option is refused.
@@ -35,7 +36,7 @@ export function admin(deps: AdminDeps) {
         set.status = 201
         return Orgs.createOrganization(sql, body.name)
       },
-      { body: CreateOrganization, scope: 'admin', unbound: true },
+      { body: CreateOrganization, scope: 'admin', unbound: true, detail: answers(201, Organization) },
     )
     .get(
       '/organizations',
@@ -44,9 +45,9 @@ export function admin(deps: AdminDeps) {
         const items = await Orgs.listOrganizations(sql, { limit: query.limit, after: query.after, only: organizationOf(principal), nameContains: query.q })
         return { items, nextCursor: items.length === query.limit ? items.at(-1)!.id : null }
       },
-      { query: OrganizationPage, scope: 'admin' },
+      { query: OrganizationPage, scope: 'admin', detail: answers(200, Page(OrganizationSummary)) },
     )
-    .get('/organizations/:orgId', ({ params }) => Orgs.getOrganization(sql, params.orgId), { params: OrgParams, scope: 'admin' })
+    .get('/organizations/:orgId', ({ params }) => Orgs.getOrganization(sql, params.orgId), { params: OrgParams, scope: 'admin', detail: answers(200, Organization) })
     .post(
       '/organizations/:orgId/scim-configuration',
       async ({ params, set }) => {
@@ -56,7 +57,7 @@ export function admin(deps: AdminDeps) {
         set.headers['cache-control'] = 'no-store' // the token, shown once
         return { id: conf.id, organizationId: org.id, endpointUrl: scimEndpoint, token: conf.token, createdAt: conf.createdAt }
       },
-      { params: OrgParams, scope: 'admin' },
+      { params: OrgParams, scope: 'admin', detail: answers(201, NewScimConfiguration) },
     )
     .get(
       '/organizations/:orgId/scim-configuration',
@@ -64,7 +65,7 @@ export function admin(deps: AdminDeps) {
         const org = await Orgs.getOrganization(sql, params.orgId)
         return { ...(await Orgs.getScimConfiguration(sql, org.id)), endpointUrl: scimEndpoint }
       },
-      { params: OrgParams, scope: 'admin' },
+      { params: OrgParams, scope: 'admin', detail: answers(200, ScimConfiguration) },
     )
     .post(
       '/organizations/:orgId/scim-configuration/token',
@@ -74,7 +75,7 @@ export function admin(deps: AdminDeps) {
         set.headers['cache-control'] = 'no-store'
         return Orgs.rotateScimToken(sql, org.id)
       },
-      { params: OrgParams, scope: 'admin' },
+      { params: OrgParams, scope: 'admin', detail: answers(201, ScimToken) },
     )
     .delete(
       '/organizations/:orgId/scim-configuration',
@@ -83,7 +84,7 @@ export function admin(deps: AdminDeps) {
         await Orgs.deleteScimConfiguration(sql, org.id)
         set.status = 204
       },
-      { params: OrgParams, scope: 'admin' },
+      { params: OrgParams, scope: 'admin', detail: answers(204) },
     )
     .use(events(deps))
     .use(feed(deps))
@@ -91,4 +92,8 @@ export function admin(deps: AdminDeps) {
     .use(directory(deps))
     .use(bridges(deps))
     .use(apiKeys(deps))
+
+  // Describes the routes above (and itself); they are fixed once built, so it is made once.
+  let document: ReturnType<typeof openApiDocument> | undefined
+  return api.get('/openapi.json', () => (document ??= openApiDocument(api.routes, config.PUBLIC_URL)), { public: true, detail: answers(200) })
 }

@@ -68,3 +68,68 @@ export const CreateApiKey = v.object({
   ),
   organizationId: v.optional(v.nullable(Uuid), null),
 })
+
+// The admin API's answers, for its OpenAPI document (admin/openapi.ts) only: nothing
+// checks them at run time (Elysia's `response` option would, and would strip fields).
+// Objects are loose where a view has more than the fields a client relies on.
+
+/** A time in an answer: a Date, sent as ISO 8601. */
+export const At = v.pipe(v.string(), v.isoTimestamp())
+
+export const ErrorBody = v.object({
+  error: v.object({ code: v.pipe(v.string(), v.description('stable, machine-readable: not_found, conflict, forbidden…')), message: v.pipe(v.string(), v.description('what happened and what to do')) }),
+})
+
+export const Organization = v.object({ id: Uuid, name: v.string(), createdAt: At })
+
+export const OrganizationSummary = v.object({
+  ...Organization.entries,
+  scimEnabled: v.boolean(),
+  activeUsers: v.number(),
+  bridges: v.array(v.object({ id: Uuid, provider: v.string(), state: v.string() })),
+})
+
+export const ScimConfiguration = v.object({ id: Uuid, organizationId: Uuid, endpointUrl: v.pipe(v.string(), v.url()), createdAt: At, rotatedAt: v.nullable(At) })
+/** Shown once: the SCIM token. */
+export const NewScimConfiguration = v.object({ ...v.omit(ScimConfiguration, ['rotatedAt']).entries, token: v.string() })
+export const ScimToken = v.object({ token: v.string(), rotatedAt: At })
+
+export const AccessKey = v.object({ id: Uuid, name: v.string(), scopes: v.array(v.picklist(SCOPES)), organizationId: v.nullable(Uuid), createdAt: At, lastUsedAt: v.nullable(At) })
+/** Shown once: the key itself. */
+export const NewAccessKey = v.object({ ...v.omit(AccessKey, ['lastUsedAt']).entries, key: v.string() })
+
+/** `{ items }`: a whole list. */
+export const List = <T extends v.GenericSchema>(item: T) => v.object({ items: v.array(item) })
+/** `{ items, nextCursor }`: a page; nextCursor is null on the last one. */
+export const Page = <T extends v.GenericSchema>(item: T) => v.object({ items: v.array(item), nextCursor: v.nullable(v.string()) })
+
+/** Any JSON object (previews, runs, deliveries, directory views): fields documented in the README. */
+export const AnyObject = v.looseObject({})
+
+/** A bridge as the admin API answers it (bridges/view.ts), for the OpenAPI document only. */
+export const BridgeView = v.object({
+  id: Uuid,
+  organizationId: Uuid,
+  name: v.nullable(v.string()),
+  provider: v.string(),
+  state: v.string(),
+  /** Why each action would be refused now (409), null when it would run. */
+  refusals: v.object({ pause: v.nullable(v.string()), resume: v.nullable(v.string()), enable: v.nullable(v.string()), sync: v.nullable(v.string()) }),
+  usersManaged: v.number(),
+  syncingSince: v.nullable(At),
+  consecutiveFailures: v.number(),
+  lastSyncAt: v.nullable(At),
+  nextSyncAt: v.nullable(At),
+  lastError: v.nullable(v.string()),
+  intervalSeconds: v.number(),
+  excludedEmails: v.array(v.string()),
+  retry: v.object({ initialIntervalSeconds: v.number(), maximumIntervalSeconds: v.number(), maxConsecutiveFailures: v.number() }),
+  maxDeactivationRatio: v.number(),
+  syncGroups: v.boolean(),
+  /** Without secrets; null when this server cannot open them (no or another SECRETS_KEY). */
+  settings: v.nullable(v.record(v.string(), v.unknown())),
+  workflowId: v.string(),
+  workflowUrl: v.optional(v.pipe(v.string(), v.url())),
+  createdAt: At,
+  updatedAt: At,
+})

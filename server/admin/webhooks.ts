@@ -7,7 +7,8 @@ import { EVENT_TYPES } from '../events/outbox'
 import * as Webhooks from '../webhooks/service'
 import { adminAuth, organizationOf, type Principal } from './auth'
 import type { AdminDeps } from './deps'
-import { EventId, IdParams, Limit, OrgParams } from './model'
+import { AnyObject, At, EventId, IdParams, Limit, List, OrgParams, Page, Uuid } from './model'
+import { answers } from './openapi'
 
 const Url = v.pipe(
   v.string('a URL'),
@@ -33,6 +34,29 @@ const PatchWebhook = v.partial(CreateWebhook)
 const Replay = v.object({ after: EventId })
 const DeliveriesQuery = v.object({ limit: Limit(200, '50'), cursor: v.optional(v.pipe(v.string(), v.regex(/^\d{1,19}$/, 'is not a cursor returned by this API'))) })
 
+// An endpoint as answered (webhooks/service.ts), for the OpenAPI document.
+const Webhook = v.object({
+  id: Uuid,
+  organizationId: Uuid,
+  url: v.string(),
+  eventTypes: v.nullable(v.array(v.picklist(EVENT_TYPES))),
+  description: v.nullable(v.string()),
+  state: v.string(),
+  consecutiveFailures: v.number(),
+  lastError: v.nullable(v.string()),
+  retry: v.record(v.string(), v.number()),
+  /** The last event the endpoint is past: where a replay would start from. */
+  position: v.nullable(v.string()),
+  pendingEvents: v.number(),
+  oldestPendingAt: v.nullable(At),
+  lastDelivery: v.nullable(v.object({ at: At, ok: v.boolean(), responseStatus: v.nullable(v.number()) })),
+  workflowId: v.string(),
+  createdAt: At,
+  updatedAt: At,
+})
+/** Shown on creation and rotation only. */
+const Secret = { secret: v.string() }
+
 const retryOf = (retry: v.InferOutput<typeof Retry> | undefined) => retry && withoutNulls(retry)
 
 export function webhooks(deps: AdminDeps) {
@@ -50,17 +74,18 @@ export function webhooks(deps: AdminDeps) {
         noStore(set)
         return created
       },
-      { params: OrgParams, body: CreateWebhook, scope: 'webhooks:write' },
+      { params: OrgParams, body: CreateWebhook, scope: 'webhooks:write', detail: answers(201, v.object({ ...Webhook.entries, ...Secret })) },
     )
     .get('/organizations/:orgId/webhooks', async ({ params }) => ({ items: await Webhooks.listWebhooks(deps, params.orgId) }), {
       params: OrgParams,
       scope: 'events:read',
+      detail: answers(200, List(Webhook)),
     })
-    .get('/webhooks/:id', ({ params, principal }) => Webhooks.getWebhook(deps, params.id, organizationOf(principal)), { params: IdParams, scope: 'events:read' })
+    .get('/webhooks/:id', ({ params, principal }) => Webhooks.getWebhook(deps, params.id, organizationOf(principal)), { params: IdParams, scope: 'events:read', detail: answers(200, Webhook) })
     .patch(
       '/webhooks/:id',
       ({ params, body, principal }) => Webhooks.updateWebhook(deps, params.id, { ...body, retry: retryOf(body.retry) }, organizationOf(principal)),
-      { params: IdParams, body: PatchWebhook, scope: 'webhooks:write' },
+      { params: IdParams, body: PatchWebhook, scope: 'webhooks:write', detail: answers(200, Webhook) },
     )
     .delete(
       '/webhooks/:id',
@@ -68,28 +93,30 @@ export function webhooks(deps: AdminDeps) {
         await Webhooks.deleteWebhook(deps, params.id, organizationOf(principal))
         set.status = 204
       },
-      { params: IdParams, scope: 'webhooks:write' },
+      { params: IdParams, scope: 'webhooks:write', detail: answers(204) },
     )
-    .post('/webhooks/:id/pause', action('pause'), { params: IdParams, scope: 'webhooks:write' })
-    .post('/webhooks/:id/resume', action('resume'), { params: IdParams, scope: 'webhooks:write' })
-    .post('/webhooks/:id/enable', action('enable'), { params: IdParams, scope: 'webhooks:write' })
-    .post('/webhooks/:id/test', ({ params, principal }) => Webhooks.testWebhook(deps, params.id, organizationOf(principal)), { params: IdParams, scope: 'webhooks:write' })
+    .post('/webhooks/:id/pause', action('pause'), { params: IdParams, scope: 'webhooks:write', detail: answers(200, Webhook) })
+    .post('/webhooks/:id/resume', action('resume'), { params: IdParams, scope: 'webhooks:write', detail: answers(200, Webhook) })
+    .post('/webhooks/:id/enable', action('enable'), { params: IdParams, scope: 'webhooks:write', detail: answers(200, Webhook) })
+    .post('/webhooks/:id/test', ({ params, principal }) => Webhooks.testWebhook(deps, params.id, organizationOf(principal)), { params: IdParams, scope: 'webhooks:write', detail: answers(200, AnyObject) })
     .post(
       '/webhooks/:id/rotate-secret',
       async ({ params, principal, set }) => {
         noStore(set)
         return Webhooks.rotateWebhookSecret(deps, params.id, organizationOf(principal))
       },
-      { params: IdParams, scope: 'webhooks:write' },
+      { params: IdParams, scope: 'webhooks:write', detail: answers(200, v.object(Secret)) },
     )
     .post('/webhooks/:id/replay', ({ params, body, principal }) => Webhooks.replayWebhook(deps, params.id, body.after, organizationOf(principal)), {
       params: IdParams,
       body: Replay,
       scope: 'webhooks:write',
+      detail: answers(200, Webhook),
     })
     .get('/webhooks/:id/deliveries', ({ params, query, principal }) => Webhooks.webhookDeliveries(deps, params.id, query, organizationOf(principal)), {
       params: IdParams,
       query: DeliveriesQuery,
       scope: 'events:read',
+      detail: answers(200, Page(AnyObject)),
     })
 }

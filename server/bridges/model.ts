@@ -62,3 +62,4 @@ export const RunsQuery = v.object({
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, 'must be an integer'), v.transform(Number), v.minValue(1), v.maxValue(200)), '50'),
   cursor: v.optional(v.pipe(v.string(), v.uuid('must be a cursor from a previous page'))),
 })
+

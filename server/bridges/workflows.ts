@@ -4,6 +4,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client'
 import { optionalTsToDate } from '@temporalio/common/lib/time'
 import { temporal as proto } from '@temporalio/proto'
 import type { bridgeWorkflow } from '../../workflows/bridge'
+import { type BridgeMemo, bridgeStaticDetails, bridgeSummary } from '../../workflows/metadata'
 import { bridgeWorkflowId, type BridgeWorkflowInput, type Schedule } from '../../bridge/messages'
 import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../../bridge/search-attributes'
 import { getOrganization } from '../organizations/store'
@@ -24,6 +25,10 @@ export async function startBridgeWorkflow(client: Client, taskQueue: string, row
     schedule: scheduleOf(row),
     status: { state: row.state, consecutiveFailures: row.consecutiveFailures, nextSyncAt: row.nextSyncAt?.toISOString() ?? null, lastError: row.lastError },
   }
+  const memo: BridgeMemo = {
+    organization: organizationName, organizationId: row.organizationId, provider: row.provider,
+    ...(row.name !== null && { name: row.name }), lastSyncAt: row.lastSyncAt?.toISOString() ?? 'never',
+  }
   await client.workflow.start<typeof bridgeWorkflow>('bridgeWorkflow', {
     taskQueue,
     workflowId: bridgeWorkflowId(row.id),
@@ -35,7 +40,10 @@ export async function startBridgeWorkflow(client: Client, taskQueue: string, row
       { key: BRIDGE_PROVIDER, value: row.provider },
       { key: BRIDGE_STATE, value: row.state },
     ],
-    memo: { organization: organizationName, organizationId: row.organizationId, provider: row.provider },
+    memo,
+    // Neither can change later: a renamed bridge keeps its name of the start (workflows/metadata.ts).
+    staticSummary: bridgeSummary(memo),
+    staticDetails: bridgeStaticDetails(row),
   })
 }
 

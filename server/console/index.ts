@@ -7,11 +7,10 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import page from '../../console/index.html'
-import { keyHolder } from '../access-keys/store'
+import { type AuthDeps, credentialHolder } from '../admin/auth'
 import { ApiError, ADMIN_ERRORS, answerErrors } from '../admin/errors'
 import type { Config } from '../config'
 import type { Sql } from '../db/client'
-import { safeEqual } from '../http'
 import type { Log } from '../log'
 import { clearSessionCookie, mayWriteWithCookie, sessionCookie, setSessionCookie } from '../sessions/cookie'
 import { endSession, sessionHolder, startSession } from '../sessions/store'
@@ -19,7 +18,7 @@ import { endSession, sessionHolder, startSession } from '../sessions/store'
 export type ConsoleDeps = {
   sql: Sql
   log: Log
-  config: Pick<Config, 'ADMIN_TOKEN' | 'PUBLIC_URL' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>
+  config: AuthDeps['config'] & Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>
 }
 
 const Login = v.object({ token: v.pipe(v.string('a string'), v.trim(), v.minLength(1, 'paste ADMIN_TOKEN or an admin access key'), v.maxLength(512, 'at most 512 characters')) })
@@ -43,16 +42,16 @@ export function adminConsole({ sql, log, config }: ConsoleDeps) {
     .get('/console/*', page)
     .post(
       '/console/api/session',
-      async ({ body, request, set }) => {
+      async ({ body, request, server, set }) => {
         fromConsole(request)
         const root = adminToken()
-        let accessKeyId: string | null = null
-        if (!safeEqual(body.token, root)) {
-          const holder = await keyHolder(sql, body.token)
-          if (!holder) throw new ApiError(401, 'unauthorized', 'that is neither ADMIN_TOKEN nor a live access key')
-          if (!holder.scopes.includes('admin')) throw new ApiError(403, 'forbidden', `the console needs a key with the admin scope; this one has ${holder.scopes.join(', ')}`)
-          accessKeyId = holder.id
+        // Counted with the admin API's bearer failures: a wrong token here is 401, and 429 while they keep failing.
+        const holder = await credentialHolder({ sql, log, config }, { request, server, set }, 'console', body.token)
+        if (!holder) throw new ApiError(401, 'unauthorized', 'that is neither ADMIN_TOKEN nor a live access key')
+        if (holder !== 'root' && !holder.scopes.includes('admin')) {
+          throw new ApiError(403, 'forbidden', `the console needs a key with the admin scope; this one has ${holder.scopes.join(', ')}`)
         }
+        const accessKeyId = holder === 'root' ? null : holder.id
         set.status = 201
         Object.assign(set.headers, NO_STORE, { 'set-cookie': setSessionCookie(await startSession(sql, root, accessKeyId), config.PUBLIC_URL) })
         return { kind: accessKeyId ? 'key' : 'root' }

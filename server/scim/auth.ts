@@ -9,6 +9,9 @@
 // (server/organizations/store.ts) and calls tokensChanged, which forgets that
 // organization's entries in this process at once; other processes forget them when the
 // notification is read (the test allows 200 ms), and trust an entry for a second at most.
+//
+// A client whose tokens keep failing gets 429 before the lookup (server/auth-failures.ts).
+import type { AuthFailures } from '../auth-failures'
 import type { Tx } from '../db/client'
 import { notifiedCache } from '../db/notified-cache'
 import { bearer } from '../http'
@@ -27,7 +30,8 @@ const tenants = notifiedCache<Tenant>(TOKEN_CHANNEL, (tenant, orgId) => tenant.o
 // A token change made by this process (see the header).
 onTokensChanged((sql, orgId) => tenants.changed(sql, orgId))
 
-export async function authenticate(sql: Tx, authorization: string | null): Promise<Tenant> {
+/** The tenant of the token in `authorization`, presented by client address `ip` (null: unknown). */
+export async function authenticate(sql: Tx, authorization: string | null, failures: AuthFailures, ip: string | null): Promise<Tenant> {
   const token = bearer(authorization)
   if (!token) {
     throw new ScimHttpError(401, undefined, 'send the SCIM token as "Authorization: Bearer <token>"', { 'www-authenticate': CHALLENGE })
@@ -35,7 +39,7 @@ export async function authenticate(sql: Tx, authorization: string | null): Promi
   const hash = hashToken(token)
   const lookUp = () => sql<Tenant[]>`
     select organization_id, id as configuration_id from scim_configurations where token_hash = ${hash}`
-  const tenant = await tenants.get(sql, hash.toString('hex'), async () => {
+  const find = () => tenants.get(sql, hash.toString('hex'), async () => {
     // A miss is asked twice before it is a 401. Right after a database restart, about one
     // token lookup in twenty restarts came back empty for a valid token (root cause not
     // found yet; see test/integration/faults): an IdP told 401 may quarantine the app,
@@ -44,6 +48,7 @@ export async function authenticate(sql: Tx, authorization: string | null): Promi
     if (!row) [row] = await lookUp()
     return row && { organizationId: row.organizationId, configurationId: row.configurationId }
   })
+  const tenant = await failures.check('scim', ip, token, find, (retryAfter, message) => new ScimHttpError(429, undefined, message, { 'retry-after': String(retryAfter) }))
   if (!tenant) {
     throw new ScimHttpError(401, undefined, 'the bearer token is not valid (unknown, rotated or revoked)', {
       'www-authenticate': `${CHALLENGE}, error="invalid_token"`,

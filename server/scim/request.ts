@@ -3,11 +3,12 @@
 // base goes through run(), so no path (errors, 404s, 405s included) can skip the
 // content type, the SCIM Error format or the audit log.
 import { type AuditBuffer, type AuditEvent, insertEvent, JsonText } from '../audit'
+import { authFailures } from '../auth-failures'
 import { clientIp } from '../client-ip'
 import type { Config } from '../config'
 import type { Sql, Tx } from '../db/client'
 import { appendChanges, ChangeLog } from '../events/outbox'
-import type { Log } from '../log'
+import { annotateLogContext, type Log } from '../log'
 import { type Tenant, authenticate } from './auth'
 import { checkContentLength, checkContentType, parseJson, RateLimiter, readText } from './limits'
 import { type Reply, bodyText, errorReply, toResponse } from './reply'
@@ -49,7 +50,7 @@ export type ScimDeps = {
   sql: Sql
   config: Pick<
     Config,
-    'PUBLIC_URL' | 'CURSOR_SECRET' | 'TRUSTED_PROXIES' | 'AUDIT_MAX_BODY_BYTES' | 'SCIM_MAX_BODY_BYTES' | 'SCIM_MAX_FILTER_LENGTH' | 'SCIM_RATE_LIMIT_PER_MINUTE'
+    'PUBLIC_URL' | 'CURSOR_SECRET' | 'TRUSTED_PROXIES' | 'AUDIT_MAX_BODY_BYTES' | 'SCIM_MAX_BODY_BYTES' | 'SCIM_MAX_FILTER_LENGTH' | 'SCIM_RATE_LIMIT_PER_MINUTE' | 'AUTH_FAILURES_PER_MINUTE'
   >
   log: Log
   audit: AuditBuffer
@@ -60,6 +61,7 @@ const WITH_BODY = new Set(['POST', 'PUT', 'PATCH'])
 export function createRunner(deps: ScimDeps, base: string) {
   const { sql, config, log, audit } = deps
   const limiter = new RateLimiter(config.SCIM_RATE_LIMIT_PER_MINUTE)
+  const failures = authFailures(config, log)
   const maxBody = config.SCIM_MAX_BODY_BYTES
 
   function run(c: Ctx, auth: 'public', handler: (r: PublicRequest) => Promise<Reply>): Promise<Response>
@@ -68,6 +70,7 @@ export function createRunner(deps: ScimDeps, base: string) {
     const started = performance.now()
     const { request } = c
     const url = new URL(request.url)
+    const ip = clientIp(request, c.server?.requestIP(request)?.address ?? null, config.TRUSTED_PROXIES)
     const state: { tenant?: Tenant; text?: string; value?: unknown; parsed: boolean; audited: boolean } = { parsed: false, audited: false }
 
     const json = async () => {
@@ -82,7 +85,6 @@ export function createRunner(deps: ScimDeps, base: string) {
 
     const event = (reply: Reply): AuditEvent | undefined => {
       if (!state.tenant) return undefined
-      const socketIp = c.server?.requestIP(request)?.address ?? null
       const pathId = /\/Users\/([^/?]+)$/.exec(url.pathname)?.[1]
       const bodyUserName = (state.value as { userName?: unknown } | undefined)?.userName
       return {
@@ -97,7 +99,7 @@ export function createRunner(deps: ScimDeps, base: string) {
         error: reply.error ?? null,
         userId: reply.userId ?? (isUuid(pathId) ? pathId : null),
         userName: reply.userName ?? (typeof bodyUserName === 'string' ? bodyUserName : null),
-        ip: clientIp(request, socketIp, config.TRUSTED_PROXIES),
+        ip,
         userAgent: request.headers.get('user-agent'),
         durationMs: performance.now() - started,
       }
@@ -122,8 +124,9 @@ export function createRunner(deps: ScimDeps, base: string) {
       // A declared oversize body is refused before the token costs a query.
       if (WITH_BODY.has(request.method)) checkContentLength(request.headers, maxBody)
       const authorization = request.headers.get('authorization')
-      if (auth === 'tenant') state.tenant = await authenticate(sql, authorization)
-      else if (authorization) state.tenant = await authenticate(sql, authorization).catch(() => undefined)
+      if (auth === 'tenant') state.tenant = await authenticate(sql, authorization, failures, ip)
+      else if (authorization) state.tenant = await authenticate(sql, authorization, failures, ip).catch(() => undefined)
+      if (state.tenant) annotateLogContext({ organizationId: state.tenant.organizationId })
       if (state.tenant) limiter.take(state.tenant.configurationId)
       const r: ScimRequest = { request, url, headers: request.headers, base, sql, tenant: state.tenant!, json, transaction }
       reply = await handler(r)

@@ -3,6 +3,7 @@
 // API shows is the one the workflow persisted.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client'
 import type { webhookWorkflow } from '../../workflows/webhook'
+import { webhookMemo, webhookStaticDetails, webhookSummary } from '../../workflows/metadata'
 import {
   DEFAULT_WEBHOOK_RETRY, enableWebhookUpdate, configureWebhookUpdate, pauseWebhookUpdate, replayWebhookUpdate, resumeWebhookUpdate, webhookWorkflowId,
   type WebhookRetry, type WebhookWorkflowInput,
@@ -51,7 +52,8 @@ export function toView(row: EndpointRow, progress: EndpointProgress) {
 export type WebhookView = ReturnType<typeof toView>
 
 /** Idempotent: a running workflow is kept; a missing one starts from the row's status. */
-export async function startWebhookWorkflow(client: Client, taskQueue: string, row: EndpointRow): Promise<void> {
+export async function startWebhookWorkflow(client: Client, taskQueue: string, row: EndpointRow, organizationName: string): Promise<void> {
+  const memo = webhookMemo(organizationName, row)
   const input: WebhookWorkflowInput = {
     endpointId: row.id,
     organizationId: row.organizationId,
@@ -68,13 +70,18 @@ export async function startWebhookWorkflow(client: Client, taskQueue: string, ro
       { key: ORGANIZATION_ID, value: row.organizationId },
       { key: WEBHOOK_STATE, value: row.state },
     ],
+    memo,
+    // Neither can change later: a new URL shows once the workflow is started anew (workflows/metadata.ts).
+    staticSummary: webhookSummary(memo),
+    staticDetails: webhookStaticDetails(row),
   })
 }
 
 /** On worker start: every endpoint gets its workflow. */
 export async function ensureWebhookWorkflows(client: Client, sql: Sql, taskQueue: string): Promise<number> {
-  const rows = await sql<EndpointRow[]>`select * from webhook_endpoints`
-  for (const row of rows) await startWebhookWorkflow(client, taskQueue, row)
+  const rows = await sql<(EndpointRow & { organizationName: string })[]>`
+    select e.*, o.name as organization_name from webhook_endpoints e join organizations o on o.id = e.organization_id`
+  for (const row of rows) await startWebhookWorkflow(client, taskQueue, row, row.organizationName)
   return rows.length
 }
 
@@ -94,7 +101,7 @@ export async function createWebhook(deps: WebhookDeps, orgId: string, input: End
   await checkedUrl(deps, input.url)
   const { row, secret } = await createEndpoint(deps.sql, org.id, input, webhookSecretsKey(deps.config))
   try {
-    await startWebhookWorkflow(deps.temporal.client, deps.config.TEMPORAL_TASK_QUEUE, row)
+    await startWebhookWorkflow(deps.temporal.client, deps.config.TEMPORAL_TASK_QUEUE, row, org.name)
   } catch (e) {
     // No endpoint without its workflow: the create fails whole.
     await deleteEndpoint(deps.sql, row.id)
@@ -125,7 +132,10 @@ export async function getWebhook(deps: WebhookDeps, id: string, orgId?: string):
 
 function onEndpointWorkflow<T>(deps: WebhookDeps, row: EndpointRow, act: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>) {
   const handle = deps.temporal.client.workflow.getHandle<typeof webhookWorkflow>(webhookWorkflowId(row.id))
-  return onWorkflow(() => act(handle), () => startWebhookWorkflow(deps.temporal.client, deps.config.TEMPORAL_TASK_QUEUE, row))
+  return onWorkflow(
+    () => act(handle),
+    async () => startWebhookWorkflow(deps.temporal.client, deps.config.TEMPORAL_TASK_QUEUE, row, (await getOrganization(deps.sql, row.organizationId)).name),
+  )
 }
 
 export async function updateWebhook(deps: WebhookDeps, id: string, patch: Partial<EndpointInput>, orgId?: string): Promise<WebhookView> {

@@ -40,6 +40,9 @@ describe('config', () => {
     ['TRUSTED_PROXIES', '10.0.0.0/8, 10.0.0.300', 'config: TRUSTED_PROXIES must be a comma-separated list of IPs or CIDRs, like 10.0.0.0/8,::1 (got "10.0.0.300")'],
     ['TRUSTED_PROXIES', 'loadbalancer.internal', 'config: TRUSTED_PROXIES must be a comma-separated list of IPs or CIDRs'],
     ['TRUSTED_PROXIES', '10.0.0.0/33', 'config: TRUSTED_PROXIES must be a comma-separated list of IPs or CIDRs'],
+    ['METRICS_TOKEN', 'short', 'config: METRICS_TOKEN must be at least 16 characters (got "short")'],
+    ['WORKER_METRICS_PORT', '0', 'config: WORKER_METRICS_PORT must be a port between 1 and 65535 (got "0")'],
+    ['WORKER_METRICS_PORT', '9464x', 'config: WORKER_METRICS_PORT must be a port between 1 and 65535 (got "9464x")'],
   ])('%s=%s is refused with one line naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message)
   })

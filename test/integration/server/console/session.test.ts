@@ -117,7 +117,7 @@ test('writes with the cookie need our origin; reads do not', async () => {
 
 test('the organization list says what each organization has: SCIM, active users, bridges', async () => {
   const orgId = await createOrg(sql, 'summary-org')
-  await sql`insert into scim_configurations (organization_id, token_hash) values (${orgId}, ${Buffer.alloc(32, 7)})`
+  await sql`insert into scim_configurations (organization_id, token_hash) values (${orgId}, ${Buffer.from(crypto.getRandomValues(new Uint8Array(32)))})`
   await sql`insert into users (organization_id, user_name, active) values (${orgId}, 'a@x', true), (${orgId}, 'b@x', false)`
   const { body } = await admin(app)('GET', '/organizations?limit=500')
   const org = body.items.find((o: { id: string }) => o.id === orgId)

@@ -1,13 +1,15 @@
 // Continue-as-new on a real Temporal dev server, one of this file's own that suggests it
 // after 30 history events: a bridge syncing every second continues-as-new every few syncs.
-// The new runs carry the state, the search attributes and the memo, keep syncing, and
-// answer admin actions; a pause holds across continue-as-new.
+// The new runs carry the state, the search attributes and the memo (with the Temporal UI's
+// current details), keep syncing, and answer admin actions; a pause holds across continue-as-new.
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { WorkflowExecutionInfo } from '@temporalio/client'
 import { defaultPayloadConverter } from '@temporalio/common'
+import { workflowMetadataQuery } from '@temporalio/workflow'
 import { startTemporal } from '../../../../dev/services'
 import { bridgeWorkflowId, stateQuery, type BridgeWorkflowInput } from '../../../../bridge/messages'
 import { BRIDGE_STATE } from '../../../../bridge/search-attributes'
+import { type BridgeMemo, bridgeSummary } from '../../../../workflows/metadata'
 import { FakeGraph } from '../../../fixtures/fake-graph'
 import { createBridge, eventually, getBridge, harness, runsOf, type Harness } from './harness'
 
@@ -64,7 +66,7 @@ test('the workflow continues-as-new before its history grows, and the continued 
   expect(Date.parse(bridge.lastSyncAt)).toBeGreaterThan(since)
 }, 60_000)
 
-test('a continued run carries the state, the search attributes and the memo', async () => {
+test('a continued run carries the state, the search attributes, the memo and the current details', async () => {
   const description = await handle().describe()
   expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId)
   // Its input is the previous run's state, not the row's first one (pending).
@@ -75,7 +77,12 @@ test('a continued run carries the state, the search attributes and the memo', as
     bridgeId, organizationId: orgId, provider: 'microsoft-entra', schedule: { intervalSeconds: 1 },
     status: { state: 'active', consecutiveFailures: 0, lastError: null },
   })
-  expect(description.memo).toEqual({ organization: expect.any(String), organizationId: orgId, provider: 'microsoft-entra' })
+  expect(description.memo).toEqual({ organization: expect.any(String), organizationId: orgId, provider: 'microsoft-entra', lastSyncAt: expect.stringMatching(/^\d{4}-/) })
+  // Temporal does not carry the static summary over; the current details repeat it, and the last sync, from the memo.
+  expect(await description.staticSummary()).toBeUndefined()
+  const { currentDetails } = await handle().query(workflowMetadataQuery)
+  expect(currentDetails).toStartWith(`${bridgeSummary(description.memo as BridgeMemo)}\n\n- **State:** `)
+  expect(currentDetails).toMatch(/\*\*Last sync:\*\* \d{4}-\d\d-\d\d /)
   expect(await handle().query(stateQuery)).toMatchObject({ state: expect.stringMatching(/^(active|syncing)$/), consecutiveFailures: 0, lastError: null })
   const query = ` AND ExecutionStatus = "Running" AND OrganizationId = "${orgId}" AND BridgeProvider = "microsoft-entra"`
   const [run] = await eventually(() => executions(query), (r) => r.length === 1, 'the running run with every search attribute')
