@@ -81,6 +81,8 @@ test('the organization list shows SCIM on/off, bridges with their worst state, a
   // Many organizations: the search narrows the list, and the URL keeps it.
   await page.getByLabel('Search by name').fill(name.toLowerCase())
   await page.waitForURL(/\?q=listed/)
+  // The list reloads after the URL changes: wait for the narrowed one.
+  await page.waitForFunction("document.querySelectorAll('table.list tbody tr').length === 1")
   const row = page.getByRole('row').filter({ hasText: name })
   await expect(row.textContent()).resolves.toMatch(new RegExp(`${name}.*on.*3 bridges.*worst: failed.*2`))
   expect(await page.getByRole('row').count()).toBe(2) // the header and this one
