@@ -7,7 +7,7 @@ import * as Bridges from '../bridges/service'
 import { CreateBridge, BridgePatch, RunsQuery } from '../bridges/model'
 import { adminAuth, organizationOf, type Principal } from './auth'
 import type { AdminDeps } from './deps'
-import { AnyObject, BridgeParams, BridgeView, List, OrgParams, Page } from './model'
+import { BridgeParams, BridgePreview, BridgeProvider, BridgeRun, BridgeView, List, OrgParams, Page } from './model'
 import { answers } from './openapi'
 
 export function bridges(deps: AdminDeps) {
@@ -18,7 +18,7 @@ export function bridges(deps: AdminDeps) {
   return new Elysia({ name: 'admin-bridges' })
     .use(adminAuth(deps))
     // What each provider's settings are and need, for a form (the console's New bridge).
-    .get('/bridge-providers', () => ({ items: describeProviders() }), { scope: 'admin', detail: answers(200, List(AnyObject)) })
+    .get('/bridge-providers', () => ({ items: describeProviders() }), { scope: 'admin', detail: answers(200, List(BridgeProvider)) })
     .post(
       '/organizations/:orgId/bridges',
       async ({ params, body, set }) => {
@@ -32,9 +32,9 @@ export function bridges(deps: AdminDeps) {
       params: OrgParams,
       body: CreateBridge,
       scope: 'admin',
-      detail: answers(200, AnyObject),
+      detail: answers(200, BridgePreview),
     })
-    .post('/bridges/:id/preview', ({ params, principal }) => previewSavedBridge(deps, params.id, organizationOf(principal)), { params: BridgeParams, scope: 'admin', detail: answers(200, AnyObject) })
+    .post('/bridges/:id/preview', ({ params, principal }) => previewSavedBridge(deps, params.id, organizationOf(principal)), { params: BridgeParams, scope: 'admin', detail: answers(200, BridgePreview) })
     .get('/organizations/:orgId/bridges', async ({ params }) => ({ items: await Bridges.listOrganizationBridges(deps, params.orgId) }), {
       params: OrgParams,
       scope: 'admin',
@@ -63,6 +63,6 @@ export function bridges(deps: AdminDeps) {
       params: BridgeParams,
       query: RunsQuery,
       scope: 'admin',
-      detail: answers(200, Page(AnyObject)),
+      detail: answers(200, Page(BridgeRun)),
     })
 }

@@ -103,8 +103,65 @@ export const List = <T extends v.GenericSchema>(item: T) => v.object({ items: v.
 /** `{ items, nextCursor }`: a page; nextCursor is null on the last one. */
 export const Page = <T extends v.GenericSchema>(item: T) => v.object({ items: v.array(item), nextCursor: v.nullable(v.string()) })
 
-/** Any JSON object (previews, runs, deliveries, directory views): fields documented in the README. */
-export const AnyObject = v.looseObject({})
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0))
+const Conflict = v.object({ externalId: v.string(), userName: v.string(), reason: v.string() })
+const GroupCounts = { groupsCreated: Count, groupsUpdated: Count, groupsDeleted: Count, membershipsAdded: Count, membershipsRemoved: Count }
+
+/** A sync of a bridge (server/bridges/service.ts BridgeRun). */
+export const BridgeRun = v.object({
+  id: Uuid,
+  attempt: Count,
+  startedAt: At,
+  finishedAt: v.nullable(At),
+  outcome: v.picklist(['running', 'succeeded', 'failed', 'cancelled']),
+  error: v.nullable(v.string()),
+  created: Count, updated: Count, deactivated: Count, unchanged: Count, excluded: Count, conflicts: Count,
+  conflictSamples: v.array(Conflict),
+  ...GroupCounts,
+})
+
+/** What a sync would do now (bridge/messages.ts PreviewResult). */
+export const BridgePreview = v.object({
+  counts: v.object({ create: Count, update: Count, reactivate: Count, deactivate: Count, unchanged: Count, excluded: Count, conflicts: Count, ...GroupCounts }),
+  samples: v.object({
+    create: v.array(v.object({ userName: v.string(), email: v.nullable(v.string()) })),
+    update: v.array(v.object({ userName: v.string(), changes: v.record(v.string(), v.unknown()) })),
+    deactivate: v.array(v.object({ userName: v.string() })),
+    conflicts: v.array(Conflict),
+  }),
+  refused: v.pipe(v.nullable(v.string()), v.description('the guard that would stop the sync, and why; null when it would run')),
+})
+
+/** A provider as the new-bridge form shows it (bridge/providers.ts describeProviders). */
+export const BridgeProvider = v.object({
+  provider: v.string(),
+  label: v.string(),
+  needs: v.pipe(v.array(v.string()), v.description('the permissions its credentials need')),
+  fields: v.array(
+    v.object({
+      name: v.string(),
+      label: v.string(),
+      help: v.string(),
+      input: v.picklist(['text', 'url', 'email', 'multiline']),
+      placeholder: v.optional(v.string()),
+      required: v.boolean(),
+      secret: v.boolean(),
+    }),
+  ),
+})
+
+/** One delivery attempt of a webhook (webhook/store.ts Delivery); `id` and `createdAt` in the log. */
+export const WebhookDelivery = v.object({
+  eventId: v.string(),
+  eventType: v.string(),
+  attempt: Count,
+  ok: v.boolean(),
+  responseStatus: v.nullable(v.number()),
+  latencyMs: v.number(),
+  responseExcerpt: v.nullable(v.string()),
+  error: v.nullable(v.string()),
+})
+export const LoggedDelivery = v.object({ id: v.string(), ...WebhookDelivery.entries, createdAt: At })
 
 /** A bridge as the admin API answers it (bridges/view.ts), for the OpenAPI document only. */
 export const BridgeView = v.object({

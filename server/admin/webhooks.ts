@@ -7,7 +7,7 @@ import { EVENT_TYPES } from '../events/outbox'
 import * as Webhooks from '../webhooks/service'
 import { adminAuth, organizationOf, type Principal } from './auth'
 import type { AdminDeps } from './deps'
-import { AnyObject, At, EventId, IdParams, Limit, List, OrgParams, Page, Uuid } from './model'
+import { At, EventId, IdParams, Limit, List, LoggedDelivery, OrgParams, Page, Uuid, WebhookDelivery } from './model'
 import { answers } from './openapi'
 
 const Url = v.pipe(
@@ -98,7 +98,7 @@ export function webhooks(deps: AdminDeps) {
     .post('/webhooks/:id/pause', action('pause'), { params: IdParams, scope: 'webhooks:write', detail: answers(200, Webhook) })
     .post('/webhooks/:id/resume', action('resume'), { params: IdParams, scope: 'webhooks:write', detail: answers(200, Webhook) })
     .post('/webhooks/:id/enable', action('enable'), { params: IdParams, scope: 'webhooks:write', detail: answers(200, Webhook) })
-    .post('/webhooks/:id/test', ({ params, principal }) => Webhooks.testWebhook(deps, params.id, organizationOf(principal)), { params: IdParams, scope: 'webhooks:write', detail: answers(200, AnyObject) })
+    .post('/webhooks/:id/test', ({ params, principal }) => Webhooks.testWebhook(deps, params.id, organizationOf(principal)), { params: IdParams, scope: 'webhooks:write', detail: answers(200, WebhookDelivery) })
     .post(
       '/webhooks/:id/rotate-secret',
       async ({ params, principal, set }) => {
@@ -117,6 +117,6 @@ export function webhooks(deps: AdminDeps) {
       params: IdParams,
       query: DeliveriesQuery,
       scope: 'events:read',
-      detail: answers(200, Page(AnyObject)),
+      detail: answers(200, Page(LoggedDelivery)),
     })
 }

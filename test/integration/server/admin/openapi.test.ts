@@ -1,11 +1,16 @@
 // The admin API's OpenAPI document (server/admin/openapi.ts): valid OpenAPI 3.1, served
 // without a credential, listing every registered admin route with its scope, inputs,
 // answer and errors; and the answers it documents are what the API really answers.
-import { beforeAll, describe, expect, test } from 'bun:test'
+import { beforeAll, describe, expect, expectTypeOf, test } from 'bun:test'
+import type * as v from 'valibot'
+import type { PreviewResult } from '../../../../bridge/messages'
+import type { describeProviders } from '../../../../bridge/providers'
+import type { Delivery } from '../../../../webhook/store'
+import type { BridgePreview, BridgeProvider, WebhookDelivery } from '../../../../server/admin/model'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import Ajv2020 from 'ajv/dist/2020'
 import { declaredAccess } from '../../../../server/admin/auth'
-import { admin, call, testApp, type Reply } from '../../../support'
+import { admin, call, testApp, testSql, type Reply } from '../../../support'
 
 const BASE = '/api/admin/v1'
 type App = Awaited<ReturnType<typeof testApp>>['app']
@@ -125,4 +130,37 @@ describe('the answers it documents', () => {
     conforms('GET', `${BASE}/organizations`, await call(app, 'GET', `${BASE}/organizations`, { token: key.body.key }))
     conforms('DELETE', `${BASE}/api-keys/:id`, await as('DELETE', `/api-keys/${key.body.id}`))
   })
+
+  test('bridge providers, bridge runs and webhook deliveries as answered', async () => {
+    const as = admin(app)
+    conforms('GET', `${BASE}/bridge-providers`, await as('GET', '/bridge-providers'))
+    // Rows straight in the database: these reads need no workflow.
+    const orgId = (await as('POST', '/organizations', { name: `org-${crypto.randomUUID().slice(0, 8)}` })).body.id
+    const sql = testSql()
+    try {
+      const [bridge] = await sql<{ id: string }[]>`
+        insert into bridges (organization_id, provider, settings_encrypted, interval_seconds) values (${orgId}, 'okta', 'v1:not-read', 900) returning id`
+      await sql`
+        insert into bridge_runs (organization_id, bridge_id, finished_at, outcome, created, conflicts, conflict_samples)
+        values (${orgId}, ${bridge!.id}, now(), 'succeeded', 3, 1, ${JSON.stringify([{ externalId: 'x1', userName: 'a@x', reason: 'userName taken' }])}::text::jsonb),
+               (${orgId}, ${bridge!.id}, null, 'running', 0, 0, '[]')`
+      conforms('GET', `${BASE}/bridges/:id/runs`, await as('GET', `/bridges/${bridge!.id}/runs`))
+      const [endpoint] = await sql<{ id: string }[]>`
+        insert into webhook_endpoints (organization_id, url, secret_encrypted, cursor_seq) values (${orgId}, 'https://hooks.example.com/x', 'v1:not-read', 0) returning id`
+      await sql`
+        insert into webhook_deliveries (endpoint_id, event_id, event_type, attempt, ok, response_status, latency_ms, response_excerpt)
+        values (${endpoint!.id}, 'evt_0000000000000001', 'user.created', 1, true, 200, 12, 'ok'),
+               (${endpoint!.id}, 'evt_0000000000000002', 'user.updated', 2, false, null, 10000, null)`
+      conforms('GET', `${BASE}/webhooks/:id/deliveries`, await as('GET', `/webhooks/${endpoint!.id}/deliveries`))
+    } finally {
+      // A worker elsewhere in the suite would adopt these made-up rows.
+      await sql`delete from organizations where id = ${orgId}`
+    }
+  })
+})
+
+test('the documented answers agree with the server types they describe (checked by the typecheck)', () => {
+  expectTypeOf<PreviewResult>().toEqualTypeOf<v.InferOutput<typeof BridgePreview>>()
+  expectTypeOf<Delivery>().toEqualTypeOf<v.InferOutput<typeof WebhookDelivery>>()
+  expectTypeOf<ReturnType<typeof describeProviders>[number]>().toMatchTypeOf<v.InferOutput<typeof BridgeProvider>>()
 })
