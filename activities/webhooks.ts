@@ -9,7 +9,7 @@ import type { Sql } from '../server/db/client'
 import { eventId, readFeed, seqOf } from '../server/events/feed'
 import type { Log } from '../server/log'
 import { Deadlines, send } from '../webhook/send'
-import { type Delivery, type EndpointRow, findEndpoint, openSecret, recordDeliveries, saveStatus } from '../webhook/store'
+import { type Delivery, findEndpoint, openSecret, recordDeliveries, saveStatus } from '../webhook/store'
 import { DEFAULT_WEBHOOK_RETRY, type WebhookStatus } from '../webhook/messages'
 
 export interface WebhookActivityDeps {
@@ -41,22 +41,17 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
     const status = { state: started.state, consecutiveFailures: started.consecutiveFailures, lastError: started.lastError }
     if (started.state !== 'active') return { delivered: 0, status }
 
-    // Each poll reads the endpoint again: paused, re-pointed, given a new secret, or
-    // replayed (its cursor moved back, possibly just after this run started) while this
-    // run waited, the admin's word holds from the next poll on. The feed is read only
-    // when the organization has events past the cursor.
-    let row = started
-    let events = (await readFeed(sql, row.organizationId, { after: eventId(row.cursorSeq), limit: BATCH })).items
+    let events = (await readFeed(sql, started.organizationId, { after: eventId(started.cursorSeq), limit: BATCH })).items
     for (const deadline = Date.now() + WAIT_MS; !events.length && Date.now() < deadline && !signal.aborted; ) {
       heartbeat()
       await Bun.sleep(POLL_MS)
-      const [now] = await sql<(EndpointRow & { lastSeq: string | null })[]>`
-        select w.*, (select s.last_seq from event_sequences s where s.organization_id = w.organization_id) as last_seq
-        from webhook_endpoints w where w.id = ${row.id}`
-      if (now?.state !== 'active') return { delivered: 0, status: now ? { state: now.state, consecutiveFailures: now.consecutiveFailures, lastError: now.lastError } : status }
-      row = now
-      if (BigInt(now.lastSeq ?? 0) > BigInt(now.cursorSeq)) events = (await readFeed(sql, row.organizationId, { after: eventId(row.cursorSeq), limit: BATCH })).items
+      events = (await readFeed(sql, started.organizationId, { after: eventId(started.cursorSeq), limit: BATCH })).items
     }
+
+    // Paused, re-pointed or given a new secret while this run waited: the admin's word
+    // holds from its answer on (a rotated secret signs the very next delivery).
+    const row = events.length ? await findEndpoint(sql, started.id) : started
+    if (row?.state !== 'active') return { delivered: 0, status }
     const secret = openSecret(row, parseSecretsKey(deps.secretsKey))
 
     let cursor: string | null = null

@@ -7,7 +7,7 @@
 // flight (what it already sent stays sent: delivery is at least once).
 import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, makeContinueAsNewFunc,
-  proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow'
 import type { Activities } from '../activities'
 import {
@@ -47,9 +47,16 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
   upsertSearchAttributes([{ key: WEBHOOK_ID, value: endpointId }, { key: ORGANIZATION_ID, value: organizationId }])
   publish()
 
+  /** Admin actions whose status write is still in flight. */
+  let saving = 0
   const save = async (patch: Partial<WebhookStatus> & { cursorSeq?: number }) => {
     actions++
-    status = await saveWebhookStatus({ endpointId, ...patch })
+    saving++
+    try {
+      status = await saveWebhookStatus({ endpointId, ...patch })
+    } finally {
+      saving--
+    }
     publish()
     return status
   }
@@ -73,6 +80,10 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
   while (!workflowInfo().continueAsNewSuggested) {
     await condition(() => status.state === 'active' || workflowInfo().continueAsNewSuggested)
     if (status.state !== 'active') break
+    // A replay cancels the delivery and writes the cursor back: the next delivery must
+    // start from that cursor, not race its write (it would wait out a whole poll on the
+    // old one). Runs started before this rule replay without it.
+    if (patched('deliver-after-admin-writes')) await condition(() => saving === 0)
     inFlight = new CancellationScope()
     const seen = actions
     try {
