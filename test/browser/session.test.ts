@@ -102,3 +102,24 @@ test('logout ends the session: the page returns to the login, and a copy of the 
   await page.waitForURL(/\/console\/login\?next=/)
   await context.close()
 })
+
+test('a new ADMIN_TOKEN ends every session: the same cookie against a server with the new token lands on the login', async () => {
+  const { context } = await s.loggedIn()
+  const [cookie] = await context.cookies()
+  // The same database, restarted with another ADMIN_TOKEN (as a deploy that rotates it would).
+  const rotated = await startStack('rotated', { ADMIN_TOKEN: 'a-rotated-admin-token-0123456789' })
+  try {
+    const other = await rotated.browser.newContext()
+    await other.addCookies([{ ...cookie!, domain: '127.0.0.1', path: '/' }])
+    const page = await other.newPage()
+    await page.goto(`${rotated.base}/console`)
+    await page.waitForURL(/\/console\/login\?next=/)
+    const res = await fetch(`${rotated.base}/api/admin/v1/organizations`, { headers: { cookie: `${cookie!.name}=${cookie!.value}` } })
+    expect(res.status).toBe(401)
+    expect(((await res.json()) as any).error.message).toContain('ADMIN_TOKEN changed')
+    await other.close()
+  } finally {
+    await rotated.stop()
+    await context.close()
+  }
+})
