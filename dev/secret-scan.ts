@@ -7,6 +7,7 @@
 export const SUITE_SECRETS: { name: string; value: string }[] = [
   { name: 'ADMIN_TOKEN (test/support.ts)', value: 'test-admin-token-0123456789' },
   { name: 'ADMIN_TOKEN (test/browser/support.ts)', value: 'browser-admin-token-0123456789abcdef' },
+  { name: 'ADMIN_TOKEN (test/browser/session.test.ts, rotated)', value: 'a-rotated-admin-token-0123456789' },
   { name: 'ADMIN_TOKEN (test/integration/faults)', value: 'fault-admin-token-0123456789' },
   { name: 'ADMIN_TOKEN (test/integration/server/cli.test.ts)', value: 'sigterm-admin-token-0123456789' },
   { name: 'ADMIN_TOKEN (console session test)', value: 'a-brand-new-admin-token-987654' },
