@@ -5,7 +5,7 @@ import { admin } from './admin'
 import type { AuditBuffer } from './audit'
 import type { Config } from './config'
 import type { Sql } from './db/client'
-import { adminConsole } from './console'
+import { consolePages, consoleSession } from './console'
 import { health } from './health'
 import type { Log } from './log'
 import { metrics } from './metrics'
@@ -28,8 +28,9 @@ export function buildApp({ config, sql, temporal, log, audit }: Deps) {
   // request-time half (server/metrics/requests.ts).
   return new Elysia()
     .use(observed.answered)
-    .use(adminConsole({ config, sql, log }))
+    .use(consolePages())
     .use(observed.routes)
+    .use(consoleSession({ config, sql, log }))
     .use(health({ sql, temporal }))
     .use(admin({ config, sql, temporal, log }))
     .use(scim({ config, sql, log, audit }))

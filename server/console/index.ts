@@ -3,7 +3,9 @@
 // routes. The app holds no data: it calls the admin API with the session cookie.
 //
 // The pages are static routes (Elysia hands HTML bundles to Bun.serve), so they exist
-// only on a listening server, never through app.handle().
+// only on a listening server, never through app.handle(). They are their own plugin,
+// mounted before the request hooks (ids, access log) that would stop them being static;
+// the session API is mounted after them, so its answers carry an x-request-id.
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import page from '../../console/index.html'
@@ -25,7 +27,9 @@ const Login = v.object({ token: v.pipe(v.string('a string'), v.trim(), v.minLeng
 
 const NO_STORE = { 'cache-control': 'no-store' }
 
-export function adminConsole({ sql, log, config }: ConsoleDeps) {
+export const consolePages = () => new Elysia({ name: 'console-pages' }).get('/console', page).get('/console/*', page)
+
+export function consoleSession({ sql, log, config }: ConsoleDeps) {
   const adminToken = () => {
     if (!config.ADMIN_TOKEN) throw new ApiError(401, 'unauthorized', 'the console is disabled: set ADMIN_TOKEN on the server')
     return config.ADMIN_TOKEN
@@ -35,11 +39,9 @@ export function adminConsole({ sql, log, config }: ConsoleDeps) {
     if (!mayWriteWithCookie(request, config.PUBLIC_URL)) throw new ApiError(403, 'forbidden', 'log in from the console page itself (same origin)')
   }
 
-  return new Elysia({ name: 'console' })
+  return new Elysia({ name: 'console-session' })
     .error(ADMIN_ERRORS)
     .onError(answerErrors(log))
-    .get('/console', page)
-    .get('/console/*', page)
     .post(
       '/console/api/session',
       async ({ body, request, server, set }) => {

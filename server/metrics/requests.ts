@@ -50,8 +50,8 @@ type Tracked = { started?: number; context: LogContext }
  * and afterResponse applies to it, and hooks apply to the routes registered after them:
  * - `answered` (error, afterResponse: counts and the access line) goes first and covers every route;
  * - `arrived` (transform: id, start time, log context) goes after the static routes.
- * Routes between the two (the console's session API) are counted and logged, with a fresh
- * id that is not sent back and no duration.
+ * A route between the two would be counted and logged with a fresh id that is not sent
+ * back, and no duration: only the console's static pages sit there, and Bun serves them.
  */
 export function requestTracking(log: Log, m: ReturnType<typeof requestMetrics>) {
   const tracked = new WeakMap<Request, Tracked>()

@@ -160,6 +160,18 @@ test('one access-log line per request, with its id, organization, route, status 
   expect(JSON.stringify(lines)).not.toContain('secret-ish')
 })
 
+test("the console's session API is tracked like every route: its id is echoed and its line has a duration", async () => {
+  const lines: Record<string, any>[] = []
+  const { app } = await testApp({ log: createLog('debug', (line) => void lines.push(JSON.parse(line))) })
+  const answer = await call(app, 'GET', '/console/api/session', { headers: { 'x-request-id': 'console-whoami-1' } })
+  expect(answer.status).toBe(401)
+  expect(answer.headers.get('x-request-id')).toBe('console-whoami-1')
+  await Bun.sleep(20)
+  expect(lines.find((l) => l.msg === 'request' && l.requestId === 'console-whoami-1')).toMatchObject({
+    detail: { route: '/console/api/session', status: 401, durationMs: expect.any(Number) },
+  })
+})
+
 test("the request hooks leave the console's pages to Bun as static routes (over a real port)", async () => {
   const { app } = await testApp()
   const server = app.listen({ port: 0, hostname: '127.0.0.1' })
