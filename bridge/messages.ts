@@ -60,7 +60,12 @@ export interface SyncNowOptions {
   waitingForRetry?: boolean
 }
 export const syncNowUpdate = defineUpdate<BridgeStatus, [SyncNowOptions]>('syncNow')
-export const configureUpdate = defineUpdate<BridgeStatus, [Schedule]>('configure')
+/** What the Temporal UI shows of the bridge that an admin may change (workflows/metadata.ts). */
+export interface BridgeLabel {
+  name: string | null
+}
+/** The label is optional: updates recorded before it existed carry the schedule only. */
+export const configureUpdate = defineUpdate<BridgeStatus, [Schedule, BridgeLabel?]>('configure')
 
 export type AdminAction = 'pause' | 'resume' | 'enable' | 'syncNow'
 

@@ -37,4 +37,9 @@ export const resumeWebhookUpdate = defineUpdate<WebhookStatus>('resume')
 export const enableWebhookUpdate = defineUpdate<WebhookStatus>('enable')
 /** Re-sends from just after this event sequence number (0: from the first event). */
 export const replayWebhookUpdate = defineUpdate<WebhookStatus, [number]>('replay')
-export const configureWebhookUpdate = defineUpdate<WebhookStatus, [WebhookRetry]>('configure')
+/** What the Temporal UI shows of the endpoint that an admin may change: its URL without query, fragment or credentials. */
+export interface WebhookLabel {
+  url: string
+}
+/** The label is optional: updates recorded before it existed carry the retry only. */
+export const configureWebhookUpdate = defineUpdate<WebhookStatus, [WebhookRetry, WebhookLabel?]>('configure')

@@ -5,11 +5,11 @@
 import { CancellationScope, condition, isCancellation, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow'
 import type { Activities } from '../activities'
 import type { StatusPatch } from '../activities/bridge-state'
-import type { AttemptReport, BridgeStatus, BridgeWorkflowInput, Schedule, SyncNowOptions } from '../bridge/messages'
+import type { AttemptReport, BridgeLabel, BridgeStatus, BridgeWorkflowInput, Schedule, SyncNowOptions } from '../bridge/messages'
 import { rescheduled, statusAfterFailure } from './bridge-rules'
 import { backoffOf, maxFailuresOf } from '../bridge/backoff'
 import { QUICK, SYNC_ACTIVITY } from './policies'
-import { bridgeDetails, type BridgeMemo } from './metadata'
+import { bridgeDetails, type BridgeMemo, relabelled } from './metadata'
 import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../bridge/search-attributes'
 
 const { syncBridge } = proxyActivities<Activities>(SYNC_ACTIVITY)
@@ -28,7 +28,7 @@ export class BridgeMachine {
   private inFlight: { syncId: string; scope: CancellationScope } | null = null
   private syncs = 0
 
-  /** `memo`: the run's, for the Temporal UI's current details; it follows the last sync and goes to the next run. */
+  /** `memo`: the run's, for the Temporal UI's current details; it follows the last sync and the name, and goes to the next run. */
   constructor(private readonly input: BridgeWorkflowInput, public memo: BridgeMemo | undefined) {
     const { state } = input.status
     this.status = input.status
@@ -127,9 +127,10 @@ export class BridgeMachine {
     return this.saveTouched({ state: 'syncing', nextSyncAt: null })
   }
 
-  /** Settings and excluded emails are read from Postgres by every sync; the schedule lives here. */
-  configure(schedule: Schedule): Promise<BridgeStatus> {
+  /** Settings and excluded emails are read from Postgres by every sync; the schedule lives here, the name in the memo. */
+  configure(schedule: Schedule, label?: BridgeLabel): Promise<BridgeStatus> {
     this.schedule = schedule
+    if (label) this.memo = relabelled(this.memo, label)
     this.touched()
     return this.reschedule()
   }

@@ -31,7 +31,7 @@ export async function bridgeWorkflow(input: BridgeWorkflowInput): Promise<void> 
 function listen(bridge: BridgeMachine): void {
   setHandler(stateQuery, () => bridge.view())
   setHandler(reportAttemptSignal, (report) => bridge.onAttempt(report))
-  setHandler(configureUpdate, (schedule) => bridge.configure(schedule))
+  setHandler(configureUpdate, (schedule, label) => bridge.configure(schedule, label))
   admin(pauseUpdate, 'pause', () => bridge.pause())
   admin(resumeUpdate, 'resume', () => bridge.resume())
   admin(enableUpdate, 'enable', () => bridge.enable())

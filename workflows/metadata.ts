@@ -1,12 +1,15 @@
 // What the Temporal UI shows of a bridge or webhook workflow (its user metadata): a
 // one-line static summary and static details set at start, and current details the
-// workflow keeps up to date, all in Temporal's markdown. Static metadata cannot change and
-// is not carried over continue-as-new (the SDK's continue-as-new cannot set it), so the
-// current details repeat the summary, from the memo, which continue-as-new does carry.
+// workflow keeps up to date, all in Temporal's markdown. Static metadata cannot change, so
+// it holds only what never does (organization, provider, ids); a bridge's name and an
+// endpoint's URL, which an admin may change, are in the current details, from the memo.
+// Static metadata is not carried over continue-as-new either (Temporal starts the next run
+// without it), so the current details repeat the summary; the memo, which continue-as-new
+// does carry, is kept up to date by the workflow (renames arrive with `configure`).
 // Organization and bridge names, URLs and IdP or receiver errors come from outside: they
 // are shown as plain text, never as markup. Pure functions: the server (start options)
 // and the workflows (current details) share them.
-import type { BridgeStatus } from '../bridge/messages'
+import type { BridgeLabel, BridgeStatus } from '../bridge/messages'
 import type { WebhookStatus } from '../webhook/messages'
 
 /** One line of plain text, at most `max` characters, every markdown-significant character escaped. */
@@ -36,8 +39,14 @@ export type BridgeMemo = {
   lastSyncAt?: string
 }
 
-export const bridgeSummary = (memo: Pick<BridgeMemo, 'organization' | 'name' | 'provider'>) =>
-  `${plain(memo.organization)} · ${plain(memo.name ?? memo.provider)}`
+export const bridgeSummary = (memo: Pick<BridgeMemo, 'organization' | 'provider'>) => `${plain(memo.organization)} · ${plain(memo.provider)}`
+
+/** The memo after a rename: Temporal drops null memo values, so no name is no key. */
+export function relabelled(memo: BridgeMemo | undefined, { name }: BridgeLabel): BridgeMemo | undefined {
+  if (!memo) return memo
+  const { name: _old, ...rest } = memo
+  return name === null ? rest : { ...rest, name }
+}
 
 export const bridgeStaticDetails = (bridge: { id: string; organizationId: string; provider: string }) =>
   list([`**Provider:** ${plain(bridge.provider)}`, `**Bridge:** ${bridge.id}`, `**Organization:** ${bridge.organizationId}`])
@@ -54,6 +63,7 @@ export function bridgeDetails(memo: BridgeMemo | undefined, status: BridgeStatus
   const lastSyncAt = typeof memo?.lastSyncAt === 'string' ? memo.lastSyncAt : undefined
   const known = named(memo, 'provider')
   return titled(known && bridgeSummary(known), [
+    typeof known?.name === 'string' && `**Name:** ${plain(known.name)}`,
     `**State:** ${state}${failures(consecutiveFailures)}`,
     lastSyncAt !== undefined && `**Last sync:** ${lastSyncAt === 'never' ? 'never' : when(lastSyncAt)}`,
     nextSyncAt && `**${state === 'failed' ? 'Next retry' : 'Next sync'}:** ${when(nextSyncAt)}`,
@@ -71,11 +81,17 @@ export type WebhookMemo = {
 }
 
 export function webhookMemo(organizationName: string, endpoint: { organizationId: string; url: string }): WebhookMemo {
-  const u = new URL(endpoint.url)
-  return { organization: organizationName, organizationId: endpoint.organizationId, url: `${u.origin}${u.pathname}` }
+  return { organization: organizationName, organizationId: endpoint.organizationId, url: shownUrl(endpoint.url) }
 }
 
-export const webhookSummary = (memo: WebhookMemo) => `${plain(memo.organization)} · webhook → ${plain(memo.url)}`
+/** The URL as the memo keeps it: without its query, fragment or credentials. */
+export function shownUrl(url: string): string {
+  const u = new URL(url)
+  return `${u.origin}${u.pathname}`
+}
+
+export const webhookSummary = (memo: Pick<WebhookMemo, 'organization'>) => `${plain(memo.organization)} · webhook`
+
 
 export const webhookStaticDetails = (endpoint: { id: string; organizationId: string }) =>
   list([`**Webhook endpoint:** ${endpoint.id}`, `**Organization:** ${endpoint.organizationId}`])
@@ -85,6 +101,7 @@ export function webhookDetails(memo: WebhookMemo | undefined, status: WebhookSta
   const { state, consecutiveFailures, lastError } = status
   const known = named(memo, 'url')
   return titled(known && webhookSummary(known), [
+    known ? `**URL:** ${plain(known.url)}` : null,
     `**State:** ${state}${failures(consecutiveFailures)}`,
     lastDelivery && `**Last delivery:** ${lastDelivery.events} event${lastDelivery.events === 1 ? '' : 's'} at ${when(lastDelivery.at)}`,
     state === 'disabled' && 'Disabled: nothing is delivered until an admin enables the endpoint.',

@@ -39,9 +39,12 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
   let actions = 0
   let lastDelivery: { events: number; at: string } | null = null
 
+  /** Carried to the next run; `configure` brings a new URL. */
+  let memo = workflowInfo().memo as WebhookMemo | undefined
   // The current details (Temporal UI) add no command: they are answered by a query.
+  const describe = () => setCurrentDetails(webhookDetails(memo, status, lastDelivery))
   const publish = () => {
-    setCurrentDetails(webhookDetails(workflowInfo().memo as WebhookMemo | undefined, status, lastDelivery))
+    describe()
     upsertSearchAttributes([{ key: WEBHOOK_STATE, value: status.state }])
   }
   upsertSearchAttributes([{ key: WEBHOOK_ID, value: endpointId }, { key: ORGANIZATION_ID, value: organizationId }])
@@ -71,9 +74,11 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
   setHandler(resumeWebhookUpdate, () => save({ state: 'active' }), { validator: only('paused') })
   setHandler(enableWebhookUpdate, () => save({ state: 'active', consecutiveFailures: 0, lastError: null }), { validator: only('disabled') })
   setHandler(replayWebhookUpdate, (afterSeq) => (inFlight?.cancel(), save({ cursorSeq: afterSeq })))
-  setHandler(configureWebhookUpdate, (next) => {
+  setHandler(configureWebhookUpdate, (next, label) => {
     retry = next
-    inFlight?.cancel() // the next attempt runs with the new backoff
+    if (label && memo) memo = { ...memo, url: label.url }
+    describe()
+    inFlight?.cancel() // the next attempt runs with the new backoff, to the new URL, at once
     return status
   })
 
@@ -102,6 +107,6 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
     }
   }
   await condition(allHandlersFinished)
-  const { memo, typedSearchAttributes } = workflowInfo()
+  const { typedSearchAttributes } = workflowInfo()
   await makeContinueAsNewFunc<typeof webhookWorkflow>({ memo, typedSearchAttributes })({ ...input, retry, status })
 }

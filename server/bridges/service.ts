@@ -91,7 +91,7 @@ export async function updateBridge(deps: BridgeDeps, id: string, patch: BridgePa
       updated_at = now()
     where id = ${row.id}
     returning *`
-  await onBridgeWorkflow(deps, updated!, (handle) => handle.executeUpdate(configureUpdate, { args: [scheduleOf(updated!)] }))
+  await onBridgeWorkflow(deps, updated!, (handle) => handle.executeUpdate(configureUpdate, { args: [scheduleOf(updated!), { name: updated!.name }] }))
   return getBridge(deps, id)
 }
 

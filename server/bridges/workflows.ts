@@ -41,7 +41,7 @@ export async function startBridgeWorkflow(client: Client, taskQueue: string, row
       { key: BRIDGE_STATE, value: row.state },
     ],
     memo,
-    // Neither can change later: a renamed bridge keeps its name of the start (workflows/metadata.ts).
+    // Neither can change later: they hold what never does; the name is in the current details (workflows/metadata.ts).
     staticSummary: bridgeSummary(memo),
     staticDetails: bridgeStaticDetails(row),
   })

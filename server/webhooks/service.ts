@@ -3,7 +3,7 @@
 // API shows is the one the workflow persisted.
 import { type Client, WorkflowNotFoundError } from '@temporalio/client'
 import type { webhookWorkflow } from '../../workflows/webhook'
-import { webhookMemo, webhookStaticDetails, webhookSummary } from '../../workflows/metadata'
+import { shownUrl, webhookMemo, webhookStaticDetails, webhookSummary } from '../../workflows/metadata'
 import {
   DEFAULT_WEBHOOK_RETRY, enableWebhookUpdate, configureWebhookUpdate, pauseWebhookUpdate, replayWebhookUpdate, resumeWebhookUpdate, webhookWorkflowId,
   type WebhookRetry, type WebhookWorkflowInput,
@@ -71,7 +71,7 @@ export async function startWebhookWorkflow(client: Client, taskQueue: string, ro
       { key: WEBHOOK_STATE, value: row.state },
     ],
     memo,
-    // Neither can change later: a new URL shows once the workflow is started anew (workflows/metadata.ts).
+    // Neither can change later: they hold what never does; the URL is in the current details (workflows/metadata.ts).
     staticSummary: webhookSummary(memo),
     staticDetails: webhookStaticDetails(row),
   })
@@ -142,7 +142,10 @@ export async function updateWebhook(deps: WebhookDeps, id: string, patch: Partia
   const row = await mustFind(deps, id, orgId)
   if (patch.url !== undefined) await checkedUrl(deps, patch.url)
   const updated = await updateEndpoint(deps.sql, row.id, patch)
-  if (patch.retry !== undefined) await onEndpointWorkflow(deps, updated, (h) => h.executeUpdate(configureWebhookUpdate, { args: [updated.retry as WebhookRetry] }))
+  // A new URL also ends the wait for a retry against the old one.
+  if (patch.retry !== undefined || patch.url !== undefined) {
+    await onEndpointWorkflow(deps, updated, (h) => h.executeUpdate(configureWebhookUpdate, { args: [updated.retry as WebhookRetry, { url: shownUrl(updated.url) }] }))
+  }
   return getWebhook(deps, id)
 }
 

@@ -38,7 +38,7 @@ async function metadata(workflowId: string) {
 
 const ISO_UTC = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/
 
-test('a bridge: "organization · name" as summary, its state, last sync, failures and next retry as details', async () => {
+test('a bridge: "organization · provider" as summary, its name, state, last sync, failures and next retry as details', async () => {
   const { orgId } = await newOrg(h.app, 'Acme [evil](https://evil.example) <b>x</b>')
   const created: Reply = await admin(h.app)('POST', `/organizations/${orgId}/bridges`, {
     provider: 'microsoft-entra', name: 'Entra *EU*', settings: graph.settings(), intervalSeconds: 3600, retry: { initialIntervalSeconds: 60 },
@@ -49,13 +49,13 @@ test('a bridge: "organization · name" as summary, its state, last sync, failure
 
   const synced = await eventually(() => metadata(bridgeWorkflowId(id)), (m) => m.current.includes('active'), 'details after the sync')
   // Markdown-significant characters escaped: no link, no HTML, no emphasis.
-  expect(synced.summary).toBe('Acme \\[evil\\]\\(https\\://evil\\.example\\) \\<b\\>x\\</b\\> · Entra \\*EU\\*')
+  expect(synced.summary).toBe('Acme \\[evil\\]\\(https\\://evil\\.example\\) \\<b\\>x\\</b\\> · microsoft\\-entra')
   expect(synced.details).toContain('**Provider:** microsoft\\-entra')
   expect(synced.details).toContain(id)
   // The current details repeat the summary: the static one is gone after a continue-as-new.
   const [title, state] = synced.current.split('\n\n')
   expect(title).toBe(synced.summary)
-  expect(state).toMatch(new RegExp(`^- \\*\\*State:\\*\\* active\\n- \\*\\*Last sync:\\*\\* ${ISO_UTC.source}\\n- \\*\\*Next sync:\\*\\* ${ISO_UTC.source}$`))
+  expect(state).toMatch(new RegExp(`^- \\*\\*Name:\\*\\* Entra \\\\\\*EU\\\\\\*\\n- \\*\\*State:\\*\\* active\\n- \\*\\*Last sync:\\*\\* ${ISO_UTC.source}\\n- \\*\\*Next sync:\\*\\* ${ISO_UTC.source}$`))
   const { lastSyncAt } = (await h.api('GET', `/bridges/${id}`)).body
   expect(synced.current).toContain(`**Last sync:** ${lastSyncAt.slice(0, 10)}`)
 
@@ -69,9 +69,18 @@ test('a bridge: "organization · name" as summary, its state, last sync, failure
   expect(failed.current.split('**Last error:** ')[1]).not.toMatch(/(^|[^\\])[[\]<>*_`]/)
   expect(failed.current).toContain(`**Last sync:** ${lastSyncAt.slice(0, 10)}`) // the last good one
   expect(failed.summary).toBe(synced.summary)
+
+  // Renamed by an admin: the details follow at once, and so does the memo the next run starts from.
+  expect((await h.api('PATCH', `/bridges/${id}`, { name: 'Entra EU (prod)' })).status).toBe(200)
+  const renamed = await metadata(bridgeWorkflowId(id))
+  expect(renamed.current).toContain('**Name:** Entra EU \\(prod\\)')
+  expect(renamed.summary).toBe(synced.summary)
+  expect((await h.temporal.client.workflow.getHandle(bridgeWorkflowId(id)).describe()).memo).toMatchObject({ provider: 'microsoft-entra' })
+  expect((await h.api('PATCH', `/bridges/${id}`, { name: null })).status).toBe(200)
+  expect((await metadata(bridgeWorkflowId(id))).current).not.toContain('**Name:**')
 }, 60_000)
 
-test('a webhook endpoint: "organization · webhook → URL" as summary (no query), its state, deliveries and failures as details', async () => {
+test('a webhook endpoint: "organization · webhook" as summary, its URL (no query), state, deliveries and failures as details', async () => {
   const { orgId, token } = await newOrg(h.app, 'Acme Webhooks')
   const res: Reply = await h.api('POST', `/organizations/${orgId}/webhooks`, {
     url: `${receiver.url}?token=not-for-the-ui`, retry: { initialIntervalSeconds: 1, maximumIntervalSeconds: 1, maxConsecutiveFailures: 2 },
@@ -84,11 +93,21 @@ test('a webhook endpoint: "organization · webhook → URL" as summary (no query
   await scim('POST', '/Users', userBody())
   const delivered = await eventually(() => metadata(workflowId), (m) => m.current.includes('Last delivery'), 'details after a delivery')
   const { host, pathname } = new URL(receiver.url)
-  expect(delivered.summary).toBe(`Acme Webhooks · webhook → http\\://${host.replaceAll('.', '\\.').replace(':', '\\:')}${pathname.replaceAll('.', '\\.')}`)
-  expect(delivered.summary).not.toContain('not-for-the-ui')
+  const shown = (path: string) => `http\\://${host.replaceAll('.', '\\.').replace(':', '\\:')}${path.replaceAll('.', '\\.')}`
+  expect(delivered.summary).toBe('Acme Webhooks · webhook')
   expect(delivered.details).toContain(res.body.id)
-  expect(delivered.current).toMatch(new RegExp(`^.+ · webhook → .+\\n\\n- \\*\\*State:\\*\\* active\\n- \\*\\*Last delivery:\\*\\* 1 event at ${ISO_UTC.source}$`))
-  expect(delivered.current.split('\n\n')[0]).toBe(delivered.summary)
+  expect(delivered.current).toMatch(new RegExp(`^Acme Webhooks · webhook\\n\\n- \\*\\*URL:\\*\\* .+\\n- \\*\\*State:\\*\\* active\\n- \\*\\*Last delivery:\\*\\* 1 event at ${ISO_UTC.source}$`))
+  expect(delivered.current).toContain(`**URL:** ${shown(pathname)}\n`)
+  expect(JSON.stringify(delivered)).not.toContain('not-for-the-ui')
+
+  // A new URL: the details show it at once (without its query), and deliveries go there.
+  expect((await h.api('PATCH', `/webhooks/${res.body.id}`, { url: `${receiver.url}/moved?token=also-secret` })).status).toBe(200)
+  const moved = await metadata(workflowId)
+  expect(moved.current).toContain(`**URL:** ${shown(`${pathname.replace(/\/$/, '')}/moved`)}\n`)
+  expect(moved.current).not.toContain('also-secret')
+  expect(moved.summary).toBe(delivered.summary)
+  await scim('POST', '/Users', userBody())
+  await eventually(async () => receiver.received.at(-1)?.path, (path) => path === '/hooks/moved', 'a delivery to the new URL')
 
   // The receiver stays down: the endpoint is disabled at its second failure, and the details say why.
   receiver.failing = true

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { bridgeDetails, bridgeSummary, plain, webhookDetails, webhookMemo, webhookSummary } from '../../../workflows/metadata'
+import { bridgeDetails, bridgeSummary, plain, relabelled, webhookDetails, webhookMemo, webhookSummary } from '../../../workflows/metadata'
 
 describe('plain', () => {
   test('escapes what markdown would read as a link, HTML, emphasis, code or a heading', () => {
@@ -17,9 +17,17 @@ describe('plain', () => {
 describe('bridge details', () => {
   const memo = { organization: 'Acme', organizationId: 'o', provider: 'okta' }
 
-  test('the summary names the bridge by its name, else its provider', () => {
-    expect(bridgeSummary(memo)).toBe('Acme · okta')
-    expect(bridgeSummary({ ...memo, name: 'Okta EU' })).toBe('Acme · Okta EU')
+  test('the summary holds what never changes (organization, provider); the name, which may, is in the details', () => {
+    expect(bridgeSummary({ ...memo, name: 'Okta EU' } as never)).toBe('Acme · okta')
+    const status = { state: 'active' as const, consecutiveFailures: 0, nextSyncAt: null, lastError: null }
+    expect(bridgeDetails({ ...memo, name: 'Okta *EU*' }, status)).toBe('Acme · okta\n\n- **Name:** Okta \\*EU\\*\n- **State:** active')
+  })
+
+  test('a rename replaces the name; clearing it removes the key (Temporal drops null memo values)', () => {
+    const named = relabelled({ ...memo, name: 'Old', lastSyncAt: 'never' }, { name: 'New' })
+    expect(named).toEqual({ ...memo, name: 'New', lastSyncAt: 'never' })
+    expect(relabelled(named, { name: null })).toEqual({ ...memo, lastSyncAt: 'never' })
+    expect(relabelled(undefined, { name: 'x' })).toBeUndefined()
   })
 
   test('a failing bridge: state, failures, next retry and the error as plain text', () => {
@@ -49,15 +57,20 @@ describe('webhook details', () => {
   test('the URL loses its credentials, query and fragment: they may carry secrets', () => {
     const memo = webhookMemo('Acme', { organizationId: 'o', url: 'https://user:pw@hooks.example/in/x?token=s3cret#f' })
     expect(memo.url).toBe('https://hooks.example/in/x')
-    expect(webhookSummary(memo)).toBe('Acme · webhook → https\\://hooks\\.example/in/x')
+    // The URL may change: the summary holds the organization only, the details the URL.
+    expect(webhookSummary(memo)).toBe('Acme · webhook')
+    expect(webhookDetails(memo, { state: 'paused', consecutiveFailures: 0, lastError: null }, null)).toBe(
+      'Acme · webhook\n\n- **URL:** https\\://hooks\\.example/in/x\n- **State:** paused',
+    )
   })
 
   test('state, failures, the last delivery and the error', () => {
     const memo = webhookMemo('Acme', { organizationId: 'o', url: 'https://hooks.example/' })
     const status = { state: 'active' as const, consecutiveFailures: 1, lastError: 'HTTP 503' }
     expect(webhookDetails(memo, status, { events: 2, at: '2026-12-06T05:50:12.000Z' })).toBe([
-      'Acme · webhook → https\\://hooks\\.example/',
+      'Acme · webhook',
       '',
+      '- **URL:** https\\://hooks\\.example/',
       '- **State:** active · 1 consecutive failure',
       '- **Last delivery:** 2 events at 2026-12-06 05:50:12 UTC',
       '- **Last error:** HTTP 503',
