@@ -1,7 +1,7 @@
 // The Temporal worker: bridge and webhook workflows (bundled from workflows/ in a child process,
 // or built into the compiled binary by dev/build.ts) and their activities.
 import { Client } from '@temporalio/client'
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker'
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker'
 import { createActivities } from '../activities'
 import { ensureBridgeWorkflows } from './bridges/workflows'
 import type { Config } from './config'
@@ -12,22 +12,18 @@ import { WEBHOOK_SEARCH_ATTRIBUTE_NAMES } from '../webhook/search-attributes'
 import { ensureWebhookWorkflows } from './webhooks/service'
 import { ensureSearchAttributes, firstLine } from './temporal'
 import { prepareWorkflowBundle } from './workflow-bundle'
-import { workerTelemetry } from './worker-telemetry'
+import { runtimeOptions } from './worker-telemetry'
 
-// The SDK logs every worker state change at INFO; keep its voice at our level or above warn.
 let runtimeInstalled = false
-function installRuntime(config: Config) {
+function installRuntime(config: Config, log: Log) {
   if (runtimeInstalled) return
   runtimeInstalled = true
-  const level = config.LOG_LEVEL
-  const sdkLevel: LogLevel = level === 'debug' ? 'DEBUG' : level === 'error' ? 'ERROR' : 'WARN'
-  // shutdownSignals: [] because main.ts owns SIGTERM and drains the HTTP server first.
-  Runtime.install({ logger: new DefaultLogger(sdkLevel), shutdownSignals: [], telemetryOptions: workerTelemetry(config) })
+  Runtime.install(runtimeOptions(config, log))
 }
 
 export async function startWorker(deps: { config: Config; sql: Sql; log: Log }) {
   const { config } = deps
-  installRuntime(config)
+  installRuntime(config, deps.log)
   const address = config.TEMPORAL_ADDRESS
   if (!address) throw new Error('temporal: TEMPORAL_ADDRESS is not set. Point it at a Temporal frontend (host:7233), or use `bun run dev`.')
   let connection: NativeConnection

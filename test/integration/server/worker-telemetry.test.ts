@@ -1,5 +1,6 @@
-// The worker process exports Temporal's SDK metrics on WORKER_METRICS_PORT. A process of
-// its own: the SDK's runtime (and its exporter) is installed once per process.
+// The worker process exports Temporal's SDK metrics on WORKER_METRICS_PORT, and writes the
+// SDK's logs as our JSON lines. A process of its own: the SDK's runtime (its exporter and
+// logger) is installed once per process.
 import { afterAll, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { ROOT } from '../../../dev/services'
@@ -27,24 +28,27 @@ afterAll(async () => {
   await root.end()
 })
 
-test('without WORKER_METRICS_PORT the runtime exports nothing; with it, Prometheus on HOST:port', () => {
-  expect(workerTelemetry({ HOST: '0.0.0.0', WORKER_METRICS_PORT: undefined })).toBeUndefined()
-  expect(workerTelemetry({ HOST: '::', WORKER_METRICS_PORT: 9464 })?.metrics).toMatchObject({ prometheus: { bindAddress: '[::]:9464' } })
+test('without WORKER_METRICS_PORT the runtime exports nothing; with it, Prometheus on HOST:port; logs are always forwarded', () => {
+  const off = workerTelemetry({ HOST: '0.0.0.0', WORKER_METRICS_PORT: undefined, LOG_LEVEL: 'info' })
+  expect(off.metrics).toBeUndefined()
+  expect(off.logging).toMatchObject({ forward: {} })
+  expect(workerTelemetry({ HOST: '::', WORKER_METRICS_PORT: 9464, LOG_LEVEL: 'info' }).metrics).toMatchObject({ prometheus: { bindAddress: '[::]:9464' } })
 })
 
 const taskQueue = `test-${crypto.randomUUID()}`
 const config = testConfig({ TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS! })
 
-test('a running worker serves temporal_ metrics on WORKER_METRICS_PORT', async () => {
+test('a running worker serves temporal_ metrics on WORKER_METRICS_PORT, and its stderr (SDK lines too) is JSON lines', async () => {
   await root`create database ${root(database)}`
   const url = new URL(process.env.DATABASE_URL!)
   url.pathname = `/${database}`
   const port = freePort()
   worker = Bun.spawn(['bun', join(ROOT, 'server/main.ts'), 'worker'], {
-    env: { ...process.env, DATABASE_URL: url.toString(), HOST: '127.0.0.1', WORKER_METRICS_PORT: String(port), TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error' } as Record<string, string>,
+    env: { ...process.env, DATABASE_URL: url.toString(), HOST: '127.0.0.1', WORKER_METRICS_PORT: String(port), TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'debug' } as Record<string, string>,
     stdout: 'ignore',
-    stderr: 'inherit',
+    stderr: 'pipe',
   })
+  const stderr = new Response(worker.stderr as ReadableStream).text()
   let text = ''
   const deadline = Date.now() + 50_000
   // The pollers' gauges appear once the worker polls its task queue.
@@ -67,4 +71,20 @@ test('a running worker serves temporal_ metrics on WORKER_METRICS_PORT', async (
   expect(used.size).toBeGreaterThan(2)
   const family = (series: string) => series.replace(/_(bucket|sum|count)$/, '')
   for (const name of used) expect(text).toMatch(new RegExp(`^# TYPE ${family(name)} `, 'm'))
+
+  // Its stderr, SDK lines included, is one JSON object per line; the SDK's lines about the
+  // ping activity carry the workflow's id as a field of the line, like ours.
+  worker.kill('SIGTERM')
+  await worker.exited
+  const lines = (await stderr).split('\n').filter(Boolean)
+  const parsed = lines.map((line) => {
+    try {
+      return JSON.parse(line) as Record<string, unknown>
+    } catch {
+      throw new Error(`not a JSON line on the worker's stderr: ${line}`)
+    }
+  })
+  const sdk = parsed.filter((l) => String(l.msg).startsWith('temporal: '))
+  expect(sdk.length).toBeGreaterThan(0)
+  expect(sdk.some((l) => String(l.workflowId).startsWith('ping-') && l.activity === 'describeWorker')).toBe(true)
 }, 60_000)
