@@ -1,13 +1,14 @@
 // What the worker does (bridge syncs, webhook deliveries) and what the database holds
-// (bridges per state, the event backlog), read from Postgres when /metrics is scraped.
-// The worker records every sync in bridge_runs and every delivery in webhook_deliveries,
-// so every `serve` replica reports the same numbers: aggregate them with max(), not sum().
-// The *_total counters count rows: deleting a bridge or an endpoint deletes its rows, which
-// Prometheus reads as a counter reset.
+// (bridges per state, the event backlog), read from Postgres when /metrics is scraped, so
+// every `serve` replica reports the same numbers: aggregate them with max(), not sum().
+// The *_total counters and the sync durations are the metric_counts rows that triggers
+// keep as runs finish and deliveries are recorded (migration 0016): a scrape reads a few
+// rows, and deleting a bridge or an endpoint takes nothing back.
 import type { Sql } from '../db/client'
 import { Counter, Gauge, Histogram, type Registry } from './registry'
 
-const SYNC_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]
+/** The bounds migration 0016's bridge_sync_bucket() counts in. */
+export const SYNC_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600]
 const BRIDGE_STATES = ['pending', 'syncing', 'active', 'failed', 'disabled', 'paused']
 const ENDPOINT_STATES = ['active', 'paused', 'disabled']
 
@@ -17,10 +18,10 @@ const FRESH_MS = 10_000
 export function databaseMetrics(registry: Registry, sql: Sql) {
   const m = {
     bridges: registry.register(new Gauge('bridges', 'Bridges by state', ['state'])),
-    syncs: registry.register(new Counter('bridge_syncs_total', 'Bridge sync runs finished, by provider and outcome (rows of bridge_runs)', ['provider', 'outcome'])),
+    syncs: registry.register(new Counter('bridge_syncs_total', 'Bridge sync runs finished, by provider and outcome', ['provider', 'outcome'])),
     syncing: registry.register(new Gauge('bridge_syncs_running', 'Bridge sync runs started and not finished, by provider', ['provider'])),
     syncSeconds: registry.register(new Histogram('bridge_sync_duration_seconds', 'Duration of finished bridge sync runs, by provider', ['provider'], SYNC_SECONDS)),
-    deliveries: registry.register(new Counter('webhook_deliveries_total', 'Webhook delivery attempts, by outcome (rows of webhook_deliveries)', ['outcome'])),
+    deliveries: registry.register(new Counter('webhook_deliveries_total', 'Webhook delivery attempts, by outcome', ['outcome'])),
     endpoints: registry.register(new Gauge('webhook_endpoints', 'Webhook endpoints by state', ['state'])),
     lag: registry.register(new Gauge('events_outbox_lag_seconds', 'Age of the oldest directory event an active webhook endpoint has not handled yet (0: none waiting)')),
     backlog: registry.register(new Gauge('events_outbox_backlog', 'Directory events active webhook endpoints have not handled yet, summed over endpoints')),
@@ -32,21 +33,13 @@ export function databaseMetrics(registry: Registry, sql: Sql) {
   let last: { at: number; reading: Promise<void> } | undefined
 
   async function read() {
-    const [bridges, runs, durations, deliveries, endpoints, [lag], connections, [settings]] = await Promise.all([
+    const [bridges, counts, running, endpoints, [lag], connections, [settings]] = await Promise.all([
       sql<{ state: string; n: number }[]>`select state, count(*)::int as n from bridges group by state`,
-      sql<{ provider: string; outcome: string; n: number }[]>`
-        select b.provider, r.outcome, count(*)::int as n
+      sql<{ metric: string; labels: Record<string, string>; value: number }[]>`select metric, labels, value from metric_counts`,
+      sql<{ provider: string; n: number }[]>`
+        select b.provider, count(*)::int as n
         from bridge_runs r join bridges b on b.organization_id = r.organization_id and b.id = r.bridge_id
-        group by b.provider, r.outcome`,
-      // Each finished run falls in one bucket: the number of bounds below its duration.
-      sql<{ provider: string; bucket: number; n: number; sum: number }[]>`
-        select b.provider, (select count(*) from unnest(${`{${SYNC_SECONDS.join(',')}}`}::float8[]) le where d.s > le)::int as bucket,
-          count(*)::int as n, sum(d.s)::float8 as sum
-        from (select organization_id, bridge_id, extract(epoch from finished_at - started_at)::float8 as s
-              from bridge_runs where finished_at is not null) d
-        join bridges b on b.organization_id = d.organization_id and b.id = d.bridge_id
-        group by 1, 2`,
-      sql<{ ok: boolean; n: number }[]>`select ok, count(*)::int as n from webhook_deliveries group by ok`,
+        where r.outcome = 'running' group by b.provider`,
       sql<{ state: string; n: number }[]>`select state, count(*)::int as n from webhook_endpoints group by state`,
       // Per active endpoint, the first event after its cursor: one primary-key probe each.
       sql<{ lag: number; backlog: number }[]>`
@@ -66,21 +59,21 @@ export function databaseMetrics(registry: Registry, sql: Sql) {
     ])
     m.bridges.reset()
     for (const state of BRIDGE_STATES) m.bridges.set({ state }, bridges.find((r) => r.state === state)?.n ?? 0)
+    const counted = (metric: string) => counts.filter((c) => c.metric === metric)
     m.syncs.reset()
+    for (const c of counted('bridge_syncs_total')) m.syncs.set({ provider: c.labels.provider!, outcome: c.labels.outcome! }, c.value)
     m.syncing.reset()
-    for (const r of runs) {
-      if (r.outcome === 'running') m.syncing.set({ provider: r.provider }, r.n)
-      else m.syncs.set({ provider: r.provider, outcome: r.outcome }, r.n)
-    }
+    for (const r of running) m.syncing.set({ provider: r.provider }, r.n)
     m.syncSeconds.reset()
-    for (const provider of new Set(durations.map((d) => d.provider))) {
-      const rows = durations.filter((d) => d.provider === provider)
-      // Prometheus buckets are cumulative: bound i counts every run in buckets 0..i.
-      const counts = SYNC_SECONDS.map((_, i) => rows.reduce((n, d) => n + (d.bucket <= i ? d.n : 0), 0))
-      m.syncSeconds.set({ provider }, { counts, sum: rows.reduce((s, d) => s + d.sum, 0), count: rows.reduce((n, d) => n + d.n, 0) })
+    const buckets = counted('bridge_sync_duration_seconds')
+    for (const { labels, value: sum } of counted('bridge_sync_duration_seconds_sum')) {
+      const rows = buckets.filter((b) => b.labels.provider === labels.provider)
+      const within = (bound: number) => rows.reduce((n, b) => n + (b.labels.le !== '+Inf' && Number(b.labels.le) <= bound ? b.value : 0), 0)
+      // Prometheus buckets are cumulative: bound i counts every run at or below it.
+      m.syncSeconds.set({ provider: labels.provider! }, { counts: SYNC_SECONDS.map(within), sum, count: rows.reduce((n, b) => n + b.value, 0) })
     }
     m.deliveries.reset()
-    for (const outcome of ['succeeded', 'failed']) m.deliveries.set({ outcome }, deliveries.find((r) => r.ok === (outcome === 'succeeded'))?.n ?? 0)
+    for (const outcome of ['succeeded', 'failed']) m.deliveries.set({ outcome }, counted('webhook_deliveries_total').find((c) => c.labels.outcome === outcome)?.value ?? 0)
     m.endpoints.reset()
     for (const state of ENDPOINT_STATES) m.endpoints.set({ state }, endpoints.find((r) => r.state === state)?.n ?? 0)
     m.lag.set({}, lag!.lag)

@@ -3,6 +3,7 @@ import { expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { ROOT } from '../../../../dev/services'
 import { createLog } from '../../../../server/log'
+import { SYNC_SECONDS } from '../../../../server/metrics/database'
 import { call, createOrg, newOrg, testApp } from '../../../support'
 
 const METRICS_TOKEN = 'test-metrics-token-0123456789'
@@ -75,18 +76,21 @@ test('SCIM and admin requests move the request metrics; the names DESIGN.md list
   expect(value(after, 'audit_events_dropped_total{reason="queue"}')).toBe(0)
 })
 
-test('bridges, their syncs and webhook deliveries are read from Postgres at scrape time', async () => {
+test('bridges, their syncs and webhook deliveries are read from Postgres at scrape time; deleting them takes no count back', async () => {
   const { app, sql } = await testApp()
   const before = (await call(app, 'GET', '/metrics')).body as string
   const orgId = await createOrg(sql)
   const [bridge] = await sql<{ id: string }[]>`
     insert into bridges (organization_id, provider, settings_encrypted, interval_seconds, state)
     values (${orgId}, 'okta', 'not-read-here', 3600, 'failed') returning id`
-  await sql`
-    insert into bridge_runs (organization_id, bridge_id, started_at, finished_at, outcome)
-    values (${orgId}, ${bridge!.id}, now() - interval '42 seconds', now(), 'succeeded'),
-           (${orgId}, ${bridge!.id}, now() - interval '3 seconds', now(), 'failed'),
-           (${orgId}, ${bridge!.id}, now(), null, 'running')`
+  // Runs open as running and are counted as they finish, as the sync writes them.
+  const runs = await sql<{ id: string }[]>`
+    insert into bridge_runs (organization_id, bridge_id, started_at)
+    values (${orgId}, ${bridge!.id}, now() - interval '42 seconds'), (${orgId}, ${bridge!.id}, now() - interval '3 seconds'), (${orgId}, ${bridge!.id}, now())
+    returning id`
+  await sql`update bridge_runs set outcome = 'succeeded', finished_at = now() where id = ${runs[0]!.id}`
+  await sql`update bridge_runs set outcome = 'failed', finished_at = now() where id = ${runs[1]!.id}`
+  await sql`update bridge_runs set error = 'not an outcome change' where id = ${runs[1]!.id}`
   const [endpoint] = await sql<{ id: string }[]>`
     insert into webhook_endpoints (organization_id, url, secret_encrypted, cursor_seq, state)
     values (${orgId}, 'http://127.0.0.1:1/hook', 'not-read-here', 0, 'paused') returning id`
@@ -107,6 +111,20 @@ test('bridges, their syncs and webhook deliveries are read from Postgres at scra
   expect(moved('webhook_endpoints{state="paused"}')).toBe(1)
   // A worker elsewhere in the suite would try to sync this made-up bridge.
   await sql`delete from organizations where id = ${orgId}`
+  // Gone with its rows, the bridge and the endpoint still count: a counter never goes down.
+  const gone = (await call((await testApp()).app, 'GET', '/metrics')).body as string
+  for (const series of ['bridge_syncs_total{provider="okta",outcome="succeeded"}', 'bridge_sync_duration_seconds_count{provider="okta"}', 'webhook_deliveries_total{outcome="failed"}']) {
+    expect(value(gone, series)).toBeGreaterThanOrEqual(value(after, series))
+  }
+  expect(value(gone, 'bridge_syncs_running{provider="okta"}')).toBe(value(before, 'bridge_syncs_running{provider="okta"}'))
+})
+
+test("the database's sync duration buckets are the histogram's bounds", async () => {
+  const { sql } = await testApp()
+  for (const [i, bound] of SYNC_SECONDS.entries()) {
+    const [row] = await sql<{ at: string; above: string }[]>`select bridge_sync_bucket(${bound}) as at, bridge_sync_bucket(${bound + 0.001}) as above`
+    expect(row).toEqual({ at: String(bound), above: String(SYNC_SECONDS[i + 1] ?? '+Inf') })
+  }
 })
 
 test('the outbox lag is the age of the oldest event an active endpoint has not handled', async () => {
