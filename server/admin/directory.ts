@@ -8,7 +8,7 @@ import * as Directory from '../directory/reads'
 import { getOrganization } from '../organizations/store'
 import { adminAuth, organizationOf } from './auth'
 import type { AdminDeps } from './deps'
-import { At, Cursor, IdParams, Limit, OrgParams, Page, Timestamp, Uuid } from './model'
+import { Cursor, DirectoryGroupView as GroupView, DirectoryUserView as UserView, DirectoryUserWithGroups, IdParams, Limit, OrgParams, Page, Timestamp, Uuid } from './model'
 import { answers } from './openapi'
 
 const Paging = { limit: Limit(1000, '100'), cursor: v.optional(Cursor) }
@@ -26,11 +26,6 @@ const UserQuery = v.object({
 
 const GroupQuery = v.object({ ...Paging, q: Prefix })
 
-// The views as answered (server/directory/reads.ts), for the OpenAPI document: the fields to rely on.
-const Base = { id: Uuid, organizationId: Uuid, externalId: v.nullable(v.string()), bridgeId: v.nullable(Uuid), createdAt: At, updatedAt: At }
-const UserView = v.looseObject({ ...Base, userName: v.string(), active: v.boolean(), source: v.picklist(['scim', 'bridge', 'manual']), displayName: v.nullable(v.string()) })
-const GroupView = v.looseObject({ ...Base, displayName: v.string(), source: v.picklist(['scim', 'bridge']), memberCount: v.number() })
-
 export function directory(deps: AdminDeps) {
   const { sql } = deps
   return new Elysia({ name: 'admin-directory' })
@@ -43,7 +38,7 @@ export function directory(deps: AdminDeps) {
     .get('/users/:id', ({ params, principal }) => Directory.getUser(sql, params.id, organizationOf(principal)), {
       params: IdParams,
       scope: 'directory:read',
-      detail: answers(200, UserView),
+      detail: answers(200, DirectoryUserWithGroups),
     })
     .get(
       '/organizations/:orgId/groups',

@@ -36,17 +36,23 @@ const CsvFields = v.object(Filters)
 const CsvQuery = v.pipe(CsvFields, sinceBeforeUntil<v.InferOutput<typeof CsvFields>>())
 
 // A stored SCIM call as listed (audit/reader.ts), for the OpenAPI document.
-const ScimEvent = v.looseObject({
+const ScimEvent = v.object({
   id: v.string(),
+  organizationId: Uuid,
+  scimConfigurationId: v.nullable(Uuid),
+  bridgeId: v.nullable(Uuid),
   source: v.picklist(['scim', 'bridge']),
   method: v.string(),
   path: v.string(),
   status: v.number(),
-  userName: v.nullable(v.string()),
-  requestBody: v.unknown(),
+  requestBody: v.pipe(v.unknown(), v.description('JSON when it was stored as JSON, else its text (e.g. when truncated)')),
   responseBody: v.unknown(),
   error: v.nullable(v.string()),
-  bridgeId: v.nullable(Uuid),
+  userId: v.nullable(Uuid),
+  userName: v.nullable(v.string()),
+  ip: v.nullable(v.string()),
+  userAgent: v.nullable(v.string()),
+  durationMs: v.nullable(v.number()),
   createdAt: At,
 })
 

@@ -1,6 +1,9 @@
 // The admin API's request schemas (valibot): routes declare them as params, query and
 // body, and Elysia checks them before the handler runs. Bridge bodies: bridges/model.ts.
 import * as v from 'valibot'
+import type { BridgeState } from '../../bridge/messages'
+import { providers } from '../../bridge/providers'
+import type { WebhookState } from '../../webhook/messages'
 import { SCOPES } from '../access-keys/store'
 import { isCalendarDate } from '../dates'
 import { Name } from '../names'
@@ -82,11 +85,15 @@ export const ErrorBody = v.object({
 
 export const Organization = v.object({ id: Uuid, name: v.string(), createdAt: At })
 
+export const ProviderName = v.picklist(providers)
+export const BridgeStateName = v.picklist(['pending', 'syncing', 'active', 'failed', 'disabled', 'paused'] satisfies BridgeState[])
+export const WebhookStateName = v.picklist(['active', 'paused', 'disabled'] satisfies WebhookState[])
+
 export const OrganizationSummary = v.object({
   ...Organization.entries,
   scimEnabled: v.boolean(),
   activeUsers: v.number(),
-  bridges: v.array(v.object({ id: Uuid, provider: v.string(), state: v.string() })),
+  bridges: v.array(v.object({ id: Uuid, provider: ProviderName, state: BridgeStateName })),
 })
 
 export const ScimConfiguration = v.object({ id: Uuid, organizationId: Uuid, endpointUrl: v.pipe(v.string(), v.url()), createdAt: At, rotatedAt: v.nullable(At) })
@@ -134,7 +141,7 @@ export const BridgePreview = v.object({
 
 /** A provider as the new-bridge form shows it (bridge/providers.ts describeProviders). */
 export const BridgeProvider = v.object({
-  provider: v.string(),
+  provider: ProviderName,
   label: v.string(),
   needs: v.pipe(v.array(v.string()), v.description('the permissions its credentials need')),
   fields: v.array(
@@ -163,13 +170,16 @@ export const WebhookDelivery = v.object({
 })
 export const LoggedDelivery = v.object({ id: v.string(), ...WebhookDelivery.entries, createdAt: At })
 
+/** The retry settings in force, defaults included: a bridge's and a webhook endpoint's. */
+export const RetryInForce = v.object({ initialIntervalSeconds: Count, maximumIntervalSeconds: Count, maxConsecutiveFailures: Count })
+
 /** A bridge as the admin API answers it (bridges/view.ts), for the OpenAPI document only. */
 export const BridgeView = v.object({
   id: Uuid,
   organizationId: Uuid,
   name: v.nullable(v.string()),
-  provider: v.string(),
-  state: v.string(),
+  provider: ProviderName,
+  state: BridgeStateName,
   /** Why each action would be refused now (409), null when it would run. */
   refusals: v.object({ pause: v.nullable(v.string()), resume: v.nullable(v.string()), enable: v.nullable(v.string()), sync: v.nullable(v.string()) }),
   usersManaged: v.number(),
@@ -180,7 +190,7 @@ export const BridgeView = v.object({
   lastError: v.nullable(v.string()),
   intervalSeconds: v.number(),
   excludedEmails: v.array(v.string()),
-  retry: v.object({ initialIntervalSeconds: v.number(), maximumIntervalSeconds: v.number(), maxConsecutiveFailures: v.number() }),
+  retry: RetryInForce,
   maxDeactivationRatio: v.number(),
   syncGroups: v.boolean(),
   /** Without secrets; null when this server cannot open them (no or another SECRETS_KEY). */
@@ -190,3 +200,23 @@ export const BridgeView = v.object({
   createdAt: At,
   updatedAt: At,
 })
+
+// The directory's views (server/directory/reads.ts DirectoryUser, DirectoryGroup), as its
+// reads answer them and its change events carry them.
+const DirectoryBase = { id: Uuid, organizationId: Uuid, externalId: v.nullable(v.string()), bridgeId: v.nullable(Uuid), createdAt: At, updatedAt: At, version: v.number() }
+export const DirectoryUserView = v.object({
+  ...DirectoryBase,
+  userName: v.string(),
+  active: v.boolean(),
+  name: v.object({ givenName: v.nullable(v.string()), familyName: v.nullable(v.string()), formatted: v.nullable(v.string()) }),
+  displayName: v.nullable(v.string()),
+  emails: v.nullable(v.array(v.object({ value: v.optional(v.string()), type: v.optional(v.string()), primary: v.optional(v.boolean()) }))),
+  title: v.nullable(v.string()),
+  department: v.nullable(v.string()),
+  employeeNumber: v.nullable(v.string()),
+  manager: v.nullable(v.object({ id: v.string() })),
+  source: v.picklist(['scim', 'bridge', 'manual']),
+})
+/** One user as read alone: with the groups it is a member of. */
+export const DirectoryUserWithGroups = v.object({ ...DirectoryUserView.entries, groups: v.array(v.object({ id: Uuid, displayName: v.string() })) })
+export const DirectoryGroupView = v.object({ ...DirectoryBase, displayName: v.string(), source: v.picklist(['scim', 'bridge']), memberCount: Count })

@@ -2,7 +2,8 @@
 // params, query and body schemas (the valibot schemas that validate them), the scope
 // each declares (`detail.security`, admin/auth.ts) and the answer each documents with
 // `answers()`. Errors follow from what a route has: every authenticated route can
-// answer 401, 403, 429 and 503; one with input, 400; one with path ids, 404; a change, 409.
+// answer 401, 403, 429 and 503 (these two with Retry-After); one with input, 400; one
+// with path ids, 404; a change, 409.
 //
 // Approximated: a schema's checks (v.check) and what follows a transform in a pipe
 // cannot be said in JSON Schema, so inputs are documented as they arrive (a query's
@@ -47,13 +48,24 @@ const ERRORS = {
   503: 'database_unavailable, busy, temporal_unavailable or secrets_key_missing: retry after Retry-After, or fix what the message names',
 } as const
 
+// Both are sent with every 429 and 503 (admin/auth.ts, admin/errors.ts).
+const RETRY_AFTER = {
+  'Retry-After': { description: 'seconds to wait before retrying', required: true, schema: { type: 'integer', minimum: 1 } },
+}
+const WITH_RETRY_AFTER: readonly number[] = [429, 503]
+
 function errorsOf(route: Route, open: boolean): Record<string, unknown> {
   if (open) return {}
   const statuses: (keyof typeof ERRORS)[] = [401, 403, 429, 503]
   if (route.hooks.params || route.hooks.query || route.hooks.body) statuses.push(400)
   if (route.path.includes(':')) statuses.push(404)
   if (route.method !== 'GET') statuses.push(409)
-  return Object.fromEntries(statuses.sort().map((s) => [s, { description: ERRORS[s], content: { 'application/json': { schema: ERROR } } }]))
+  return Object.fromEntries(
+    statuses.sort().map((s) => [
+      s,
+      { description: ERRORS[s], ...(WITH_RETRY_AFTER.includes(s) ? { headers: RETRY_AFTER } : {}), content: { 'application/json': { schema: ERROR } } },
+    ]),
+  )
 }
 
 /** An object schema's fields as OpenAPI parameters (path ones are always required). */

@@ -7,7 +7,7 @@ import { EVENT_TYPES } from '../events/outbox'
 import * as Webhooks from '../webhooks/service'
 import { adminAuth, organizationOf, type Principal } from './auth'
 import type { AdminDeps } from './deps'
-import { At, EventId, IdParams, Limit, List, LoggedDelivery, OrgParams, Page, Uuid, WebhookDelivery } from './model'
+import { At, EventId, IdParams, Limit, List, LoggedDelivery, OrgParams, Page, RetryInForce, Uuid, WebhookDelivery, WebhookStateName } from './model'
 import { answers } from './openapi'
 
 const Url = v.pipe(
@@ -41,10 +41,10 @@ const Webhook = v.object({
   url: v.string(),
   eventTypes: v.nullable(v.array(v.picklist(EVENT_TYPES))),
   description: v.nullable(v.string()),
-  state: v.string(),
+  state: WebhookStateName,
   consecutiveFailures: v.number(),
   lastError: v.nullable(v.string()),
-  retry: v.record(v.string(), v.number()),
+  retry: RetryInForce,
   /** The last event the endpoint is past: where a replay would start from. */
   position: v.nullable(v.string()),
   pendingEvents: v.number(),
