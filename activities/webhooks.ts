@@ -7,6 +7,7 @@ import { ApplicationFailure, activityInfo, Context, heartbeat } from '@temporali
 import { parseSecretsKey } from '../bridge/secrets'
 import type { Sql } from '../server/db/client'
 import { eventId, readFeed, seqOf } from '../server/events/feed'
+import { eventWaiter } from '../server/events/waiter'
 import type { Log } from '../server/log'
 import { Deadlines, send } from '../webhook/send'
 import { type Delivery, findEndpoint, openSecret, recordDeliveries, saveStatus } from '../webhook/store'
@@ -25,7 +26,8 @@ const BATCH = 1000
 const HEARTBEAT_EVERY = 50
 /** How long a run waits for a first event before it returns (the workflow calls again). */
 const WAIT_MS = 20_000
-const POLL_MS = 100
+/** Heartbeats while it waits: well inside the 30 s heartbeat timeout. */
+const HEARTBEAT_MS = 5_000
 
 export interface DeliverInput {
   endpointId: string
@@ -41,11 +43,12 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
     const status = { state: started.state, consecutiveFailures: started.consecutiveFailures, lastError: started.lastError }
     if (started.state !== 'active') return { delivered: 0, status }
 
-    let events = (await readFeed(sql, started.organizationId, { after: eventId(started.cursorSeq), limit: BATCH })).items
+    const readNext = () => readFeed(sql, started.organizationId, { after: eventId(started.cursorSeq), limit: BATCH }).then((page) => page.items)
+    let events = await readNext()
     for (const deadline = Date.now() + WAIT_MS; !events.length && Date.now() < deadline && !signal.aborted; ) {
       heartbeat()
-      await Bun.sleep(POLL_MS)
-      events = (await readFeed(sql, started.organizationId, { after: eventId(started.cursorSeq), limit: BATCH })).items
+      const woken = await eventWaiter(sql).until(started.organizationId, started.cursorSeq, Math.min(HEARTBEAT_MS, deadline - Date.now()), signal)
+      if (woken !== null) events = await readNext()
     }
 
     // Paused, re-pointed or given a new secret while this run waited: the admin's word

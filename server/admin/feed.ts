@@ -3,12 +3,13 @@
 import { Elysia } from 'elysia'
 import * as v from 'valibot'
 import { NotFound } from '../errors'
-import { readFeed, userHistory } from '../events/feed'
-import { EVENT_TYPES, type EventType } from '../events/outbox'
+import { readFeed, seqOf, userHistory } from '../events/feed'
+import { eventWaiter } from '../events/waiter'
+import { type DeactivationReason, EVENT_TYPES, type EventType } from '../events/outbox'
 import { getOrganization } from '../organizations/store'
 import { adminAuth, organizationOf } from './auth'
 import type { AdminDeps } from './deps'
-import { At, EventId, IdParams, Limit, OrgParams, Page, Uuid } from './model'
+import { At, DirectoryGroupView, DirectoryUserView, EventId, IdParams, Limit, OrgParams, Page, Uuid } from './model'
 import { answers } from './openapi'
 
 
@@ -39,14 +40,15 @@ const DirectoryEvent = v.object({
     v.object({ kind: v.literal('bridge'), bridgeId: Uuid, runId: v.nullable(v.string()) }),
     v.object({ kind: v.literal('admin') }),
   ]),
-  data: v.unknown(),
+  data: v.pipe(
+    v.union([DirectoryUserView, DirectoryGroupView, v.object({ groupId: Uuid, userId: Uuid })]),
+    v.description("user.*: the user's view after the change (before it, for user.deleted); group.created, .updated, .deleted: the group's; group.member_*: the membership"),
+  ),
   changes: v.optional(v.record(v.string(), v.tuple([v.unknown(), v.unknown()]))),
-  reason: v.optional(v.string()),
+  reason: v.optional(v.picklist(['missing', 'disabled', 'excluded'] satisfies DeactivationReason[])),
 })
-const HistoryEntry = v.object({ ...DirectoryEvent.entries, scimCall: v.optional(v.looseObject({ method: v.string(), path: v.string(), status: v.number() })) })
-
-/** How often a long poll looks again while nothing new has come. */
-const POLL_MS = 200
+const ScimCall = v.object({ method: v.string(), path: v.string(), status: v.number(), ip: v.nullable(v.string()), userAgent: v.nullable(v.string()) })
+const HistoryEntry = v.object({ ...DirectoryEvent.entries, scimCall: v.optional(ScimCall) })
 
 export function feed(deps: AdminDeps) {
   const { sql } = deps
@@ -57,10 +59,12 @@ export function feed(deps: AdminDeps) {
       async ({ params, query, request }) => {
         const org = await getOrganization(sql, params.orgId)
         const deadline = performance.now() + query.waitSeconds * 1000
+        // Waits from the last number seen, not from `after`: events `types` leaves out move it too.
+        let seen: string | bigint = query.after ? seqOf(query.after, 'after') : 0n
         for (;;) {
           const page = await readFeed(sql, org.id, query)
           if (page.items.length > 0 || performance.now() >= deadline || request.signal.aborted) return page
-          await Bun.sleep(POLL_MS)
+          seen = (await eventWaiter(sql).until(org.id, seen, deadline - performance.now(), request.signal)) ?? seen
         }
       },
       { params: OrgParams, query: FeedQuery, scope: 'events:read', detail: answers(200, Page(DirectoryEvent)) },

@@ -123,6 +123,24 @@ describe('the feed', () => {
     expect(performance.now() - started).toBeLessThan(5000)
   })
 
+  test('a long poll for some types waits through the others, from `after`, and answers with the first it wants', async () => {
+    const { orgId, scim } = await tenant(t.app)
+    const api = admin(t.app)
+    const first = await scim('POST', '/Users', userBody())
+    const [created] = (await api('GET', `/organizations/${orgId}/events`)).body.items
+    const waiting = api('GET', `/organizations/${orgId}/events?after=${created.id}&types=user.deleted&waitSeconds=10`)
+    let answered = false
+    void waiting.then(() => (answered = true))
+    await scim('PATCH', `/Users/${first.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Boss' }] })
+    await scim('POST', '/Users', userBody())
+    await Bun.sleep(500)
+    expect(answered).toBe(false) // an update and a create are not what it waits for
+    await scim('DELETE', `/Users/${first.body.id}`)
+    const r = await waiting
+    expect(r.status).toBe(200)
+    expect(r.body.items).toMatchObject([{ type: 'user.deleted', data: { id: first.body.id } }])
+  })
+
   test('concurrent writers and a resuming reader: every event once, in commit order, numbers without gaps', async () => {
     const { orgId, scim } = await tenant(t.app)
     const WRITERS = 8
