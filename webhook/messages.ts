@@ -16,6 +16,22 @@ export interface WebhookRetry {
 // 7 hours of retries before the 50th consecutive failure disables the endpoint.
 export const DEFAULT_WEBHOOK_RETRY: Required<WebhookRetry> = { initialIntervalSeconds: 1, maximumIntervalSeconds: 600, maxConsecutiveFailures: 50 }
 
+/** Why Temporal would refuse this retry as a retry policy (a first wait above its cap), or null. */
+export function retryRefusal(retry: WebhookRetry): string | null {
+  const { initialIntervalSeconds: first, maximumIntervalSeconds: cap } = { ...DEFAULT_WEBHOOK_RETRY, ...retry }
+  return first > cap ? `retry: initialIntervalSeconds (${first}) is above maximumIntervalSeconds (${cap}); lower the first wait or raise the cap` : null
+}
+
+/**
+ * The delivery activity's retry policy. The cap is never below the first wait: Temporal
+ * throws on such a policy, which would fail every workflow task of the endpoint (the API
+ * refuses it, and this holds for a row written some other way).
+ */
+export function deliveryRetryPolicy(retry: WebhookRetry) {
+  const r = { ...DEFAULT_WEBHOOK_RETRY, ...retry }
+  return { initialInterval: r.initialIntervalSeconds * 1000, backoffCoefficient: 2, maximumInterval: Math.max(r.initialIntervalSeconds, r.maximumIntervalSeconds) * 1000 }
+}
+
 export interface WebhookStatus {
   state: WebhookState
   consecutiveFailures: number

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow'
 import type { Activities } from '../activities'
 import {
-  configureWebhookUpdate, DEFAULT_WEBHOOK_RETRY, enableWebhookUpdate, pauseWebhookUpdate, replayWebhookUpdate, resumeWebhookUpdate, webhookStateQuery,
+  configureWebhookUpdate, deliveryRetryPolicy, enableWebhookUpdate, pauseWebhookUpdate, replayWebhookUpdate, resumeWebhookUpdate, webhookStateQuery,
   type WebhookRetry, type WebhookState, type WebhookStatus, type WebhookWorkflowInput,
 } from '../webhook/messages'
 import { ORGANIZATION_ID, WEBHOOK_ID, WEBHOOK_STATE } from '../webhook/search-attributes'
@@ -22,12 +22,7 @@ const { saveWebhookStatus } = proxyActivities<Activities>(QUICK)
 
 /** The delivery activity's options: the endpoint's backoff, no attempt limit (the activity counts failures). */
 function deliveryActivity(retry: WebhookRetry) {
-  const r = { ...DEFAULT_WEBHOOK_RETRY, ...retry }
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: r.initialIntervalSeconds * 1000, backoffCoefficient: 2, maximumInterval: r.maximumIntervalSeconds * 1000 },
-  }).deliverWebhooks
+  return proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: deliveryRetryPolicy(retry) }).deliverWebhooks
 }
 
 export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void> {

@@ -6,7 +6,7 @@ import type { webhookWorkflow } from '../../workflows/webhook'
 import { shownUrl, webhookMemo, webhookStaticDetails, webhookSummary } from '../../workflows/metadata'
 import {
   DEFAULT_WEBHOOK_RETRY, enableWebhookUpdate, configureWebhookUpdate, pauseWebhookUpdate, replayWebhookUpdate, resumeWebhookUpdate, webhookWorkflowId,
-  type WebhookRetry, type WebhookWorkflowInput,
+  retryRefusal, type WebhookRetry, type WebhookWorkflowInput,
 } from '../../webhook/messages'
 import { ORGANIZATION_ID, WEBHOOK_ID, WEBHOOK_STATE } from '../../webhook/search-attributes'
 import { secretsKeyFor } from '../../bridge/secrets'
@@ -96,9 +96,15 @@ async function checkedUrl(deps: WebhookDeps, url: string): Promise<void> {
 
 const webhookSecretsKey = (config: WebhookDeps['config']) => secretsKeyFor(config.SECRETS_KEY, 'keep webhook signing secrets')
 
+function checkedRetry(retry: WebhookRetry): void {
+  const why = retryRefusal(retry)
+  if (why) throw new InvalidInput(why)
+}
+
 export async function createWebhook(deps: WebhookDeps, orgId: string, input: EndpointInput): Promise<WebhookView & { secret: string }> {
   const org = await getOrganization(deps.sql, orgId)
   await checkedUrl(deps, input.url)
+  checkedRetry(input.retry ?? {})
   const { row, secret } = await createEndpoint(deps.sql, org.id, input, webhookSecretsKey(deps.config))
   try {
     await startWebhookWorkflow(deps.temporal.client, deps.config.TEMPORAL_TASK_QUEUE, row, org.name)
@@ -141,6 +147,7 @@ function onEndpointWorkflow<T>(deps: WebhookDeps, row: EndpointRow, act: (handle
 export async function updateWebhook(deps: WebhookDeps, id: string, patch: Partial<EndpointInput>, orgId?: string): Promise<WebhookView> {
   const row = await mustFind(deps, id, orgId)
   if (patch.url !== undefined) await checkedUrl(deps, patch.url)
+  if (patch.retry !== undefined) checkedRetry({ ...(row.retry as WebhookRetry), ...patch.retry })
   const updated = await updateEndpoint(deps.sql, row.id, patch)
   // A new URL also ends the wait for a retry against the old one.
   if (patch.retry !== undefined || patch.url !== undefined) {

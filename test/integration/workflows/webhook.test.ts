@@ -156,13 +156,20 @@ test('a test ping, and a rotated secret signs what follows', async () => {
   expect(receiver.rejected).toEqual([])
 })
 
-test('hostile input: bad URLs and types are 400; another organization\'s endpoint is 404; a deleted endpoint stops its workflow', async () => {
+test('hostile input: bad URLs, types and retries are 400; another organization\'s endpoint is 404; a deleted endpoint stops its workflow', async () => {
   const { orgId } = await newOrg(h.app)
   for (const body of [{ url: 'ftp://example.com' }, { url: 'not a url' }, { url: 'http://x', eventTypes: ['user.exploded'] }, { url: 'http://x', eventTypes: [] }, {}]) {
     const r = await h.api('POST', `/organizations/${orgId}/webhooks`, body)
     expect(r.status).toBe(400)
   }
-  const { endpoint } = await setup()
+  // A first wait above the cap would be a retry policy Temporal refuses: 400, on create and on a merged PATCH.
+  const above = await h.api('POST', `/organizations/${orgId}/webhooks`, { url: 'http://127.0.0.1:1/hook', retry: { initialIntervalSeconds: 700 } })
+  expect(above.status).toBe(400)
+  expect(above.body.error.message).toBe('retry: initialIntervalSeconds (700) is above maximumIntervalSeconds (600); lower the first wait or raise the cap')
+  const { endpoint } = await setup({ retry: { maximumIntervalSeconds: 5 } })
+  const patched = await h.api('PATCH', `/webhooks/${endpoint.id}`, { retry: { initialIntervalSeconds: 6 }, url: 'http://127.0.0.1:1/elsewhere' })
+  expect(patched.status).toBe(400)
+  expect((await h.api('GET', `/webhooks/${endpoint.id}`)).body).toMatchObject({ url: endpoint.url, retry: { initialIntervalSeconds: 1, maximumIntervalSeconds: 5 } })
   expect((await h.api('GET', `/webhooks/${crypto.randomUUID()}`)).status).toBe(404)
   expect((await h.api('DELETE', `/webhooks/${endpoint.id}`)).status).toBe(204)
   expect((await h.api('GET', `/webhooks/${endpoint.id}`)).status).toBe(404)
