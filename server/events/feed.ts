@@ -107,10 +107,12 @@ export async function userHistory(
     from directory_events e
     left join scim_events s on s.organization_id = e.organization_id and s.id = e.scim_event_id
     where e.user_id = ${userId} ${before === null ? sql`` : sql`and e.seq < ${before}::bigint`}
-    order by e.seq desc limit ${q.limit}`
-  const items = rows.map((r): HistoryEntry => {
+    order by e.seq desc limit ${q.limit + 1}`
+  // One row past the page says whether there is a next one: a full last page has no cursor.
+  const more = rows.length > q.limit
+  const items = rows.slice(0, q.limit).map((r): HistoryEntry => {
     const event = toEvent(r)
     return r.scimMethod === null ? event : { ...event, scimCall: { method: r.scimMethod, path: r.scimPath!, status: r.scimStatus!, ip: r.scimIp, userAgent: r.scimUserAgent } }
   })
-  return { organizationId: first.organizationId, items, nextCursor: items.length === q.limit ? items.at(-1)!.id : null }
+  return { organizationId: first.organizationId, items, nextCursor: more ? items.at(-1)!.id : null }
 }

@@ -192,7 +192,11 @@ describe('a user\'s history', () => {
     expect(r.body.items[1]).toMatchObject({ scimCall: { method: 'POST', status: 201, userAgent: 'Okta SCIM Client 1.0' } })
     const page = await api('GET', `/users/${id}/history?limit=1`)
     expect(page.body.items).toHaveLength(1)
-    expect((await api('GET', `/users/${id}/history?cursor=${page.body.nextCursor}`)).body.items.map((e: Event) => e.type)).toEqual(['user.created'])
+    const last = await api('GET', `/users/${id}/history?cursor=${page.body.nextCursor}&limit=1`)
+    expect(last.body.items.map((e: Event) => e.type)).toEqual(['user.created'])
+    // That page is full and the last: no cursor to an empty page.
+    expect(last.body.nextCursor).toBeNull()
+    expect((await api('GET', `/users/${id}/history?limit=2`)).body.nextCursor).toBeNull()
     expect((await api('GET', `/users/${crypto.randomUUID()}/history`)).status).toBe(404)
   })
 })
