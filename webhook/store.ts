@@ -59,13 +59,14 @@ export function listEndpoints(sql: Tx, orgId: string): Promise<EndpointRow[]> {
   return sql<EndpointRow[]>`select * from webhook_endpoints where organization_id = ${orgId} order by created_at, id`
 }
 
+/** `retry`, when given, replaces the stored one (the caller merges). */
 export async function updateEndpoint(sql: Tx, id: string, patch: Omit<EndpointInput, 'url'> & { url?: string }): Promise<EndpointRow> {
   const [row] = await sql<EndpointRow[]>`
     update webhook_endpoints set
       url = coalesce(${patch.url ?? null}, url),
       event_types = case when ${patch.eventTypes !== undefined} then ${patch.eventTypes ?? null}::text[] else event_types end,
       description = case when ${patch.description !== undefined} then ${patch.description ?? null} else description end,
-      retry = case when ${patch.retry !== undefined} then retry || ${JSON.stringify(patch.retry ?? {})}::text::jsonb else retry end,
+      retry = case when ${patch.retry !== undefined} then ${JSON.stringify(patch.retry ?? {})}::text::jsonb else retry end,
       updated_at = now()
     where id = ${id}
     returning *`

@@ -84,7 +84,7 @@ export function webhooks(deps: AdminDeps) {
     .get('/webhooks/:id', ({ params, principal }) => Webhooks.getWebhook(deps, params.id, organizationOf(principal)), { params: IdParams, scope: 'events:read', detail: answers(200, Webhook) })
     .patch(
       '/webhooks/:id',
-      ({ params, body, principal }) => Webhooks.updateWebhook(deps, params.id, { ...body, retry: retryOf(body.retry) }, organizationOf(principal)),
+      ({ params, body, principal }) => Webhooks.updateWebhook(deps, params.id, body, organizationOf(principal)),
       { params: IdParams, body: PatchWebhook, scope: 'webhooks:write', detail: answers(200, Webhook) },
     )
     .delete(

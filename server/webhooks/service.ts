@@ -10,6 +10,7 @@ import {
 } from '../../webhook/messages'
 import { ORGANIZATION_ID, WEBHOOK_ID, WEBHOOK_STATE } from '../../webhook/search-attributes'
 import { secretsKeyFor } from '../../bridge/secrets'
+import { withoutNulls } from '../bridges/model'
 import type { Config } from '../config'
 import type { Sql } from '../db/client'
 import { InvalidInput, NotFound } from '../errors'
@@ -144,11 +145,15 @@ function onEndpointWorkflow<T>(deps: WebhookDeps, row: EndpointRow, act: (handle
   )
 }
 
-export async function updateWebhook(deps: WebhookDeps, id: string, patch: Partial<EndpointInput>, orgId?: string): Promise<WebhookView> {
+/** A PATCH body: `retry` merges over the stored one, and a null field goes back to its default. */
+export type WebhookPatch = Partial<Omit<EndpointInput, 'retry'>> & { retry?: { [K in keyof WebhookRetry]?: number | null } }
+
+export async function updateWebhook(deps: WebhookDeps, id: string, patch: WebhookPatch, orgId?: string): Promise<WebhookView> {
   const row = await mustFind(deps, id, orgId)
   if (patch.url !== undefined) await checkedUrl(deps, patch.url)
-  if (patch.retry !== undefined) checkedRetry({ ...(row.retry as WebhookRetry), ...patch.retry })
-  const updated = await updateEndpoint(deps.sql, row.id, patch)
+  const retry = patch.retry && withoutNulls({ ...(row.retry as WebhookRetry), ...patch.retry })
+  if (retry) checkedRetry(retry)
+  const updated = await updateEndpoint(deps.sql, row.id, { ...patch, retry })
   // A new URL also ends the wait for a retry against the old one.
   if (patch.retry !== undefined || patch.url !== undefined) {
     await onEndpointWorkflow(deps, updated, (h) => h.executeUpdate(configureWebhookUpdate, { args: [updated.retry as WebhookRetry, { url: shownUrl(updated.url) }] }))

@@ -170,6 +170,11 @@ test('hostile input: bad URLs, types and retries are 400; another organization\'
   const patched = await h.api('PATCH', `/webhooks/${endpoint.id}`, { retry: { initialIntervalSeconds: 6 }, url: 'http://127.0.0.1:1/elsewhere' })
   expect(patched.status).toBe(400)
   expect((await h.api('GET', `/webhooks/${endpoint.id}`)).body).toMatchObject({ url: endpoint.url, retry: { initialIntervalSeconds: 1, maximumIntervalSeconds: 5 } })
+  // null puts a field back to its default; the others stay as they were.
+  expect((await h.api('PATCH', `/webhooks/${endpoint.id}`, { retry: { maxConsecutiveFailures: 7 } })).status).toBe(200)
+  const reset = await h.api('PATCH', `/webhooks/${endpoint.id}`, { retry: { maximumIntervalSeconds: null, initialIntervalSeconds: 6 } })
+  expect(reset.status).toBe(200)
+  expect(reset.body.retry).toEqual({ initialIntervalSeconds: 6, maximumIntervalSeconds: 600, maxConsecutiveFailures: 7 })
   expect((await h.api('GET', `/webhooks/${crypto.randomUUID()}`)).status).toBe(404)
   expect((await h.api('DELETE', `/webhooks/${endpoint.id}`)).status).toBe(204)
   expect((await h.api('GET', `/webhooks/${endpoint.id}`)).status).toBe(404)
