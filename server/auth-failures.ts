@@ -101,6 +101,7 @@ export class AuthFailures {
    * address), counting a miss as a failure. Throws `refuse(retryAfterSeconds, message)`
    * instead of looking up when the credential has not proved valid here and it, or its
    * client, has failed too often. A lookup that throws (the database) counts for nothing.
+   * `fingerprint`: the credential's SHA-256 in hex, when the caller has it already.
    */
   async check<T>(
     surface: string,
@@ -108,9 +109,9 @@ export class AuthFailures {
     credential: string,
     lookUp: () => Promise<T | undefined>,
     refuse: (retryAfter: number, message: string) => Error,
+    fingerprint = new Bun.CryptoHasher('sha256').update(credential).digest('hex'),
   ): Promise<T | undefined> {
     if (this.perMinute <= 0) return lookUp()
-    const fingerprint = new Bun.CryptoHasher('sha256').update(credential).digest('hex')
     const client = ip === null ? null : clientKey(ip)
     if (this.proven.has(fingerprint)) {
       const found = await lookUp()

@@ -7,7 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 type Level = 'debug' | 'info' | 'warn' | 'error'
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
-export type Log = Record<Level, (msg: string, extra?: unknown) => void>
+/** `fields`: the context the line carries, instead of the current one (see withLogContext). */
+export type Log = Record<Level, (msg: string, extra?: unknown, fields?: LogContext) => void>
 
 /** Fields every line written in this context carries; set once, added to as they become known. */
 export type LogContext = { requestId?: string; organizationId?: string; workflowId?: string; runId?: string; activity?: string }
@@ -45,11 +46,11 @@ const captureFile = process.env.LOG_CAPTURE_FILE || undefined
 
 /** `write`: where shown lines go (stderr; a test's array). */
 export function createLog(level: Level = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Log {
-  const emit = (l: Level) => (msg: string, extra?: unknown) => {
+  const emit = (l: Level) => (msg: string, extra?: unknown, fields?: LogContext) => {
     const shown = ORDER[l] >= ORDER[level]
     if (!shown && !captureFile) return
     const detail = extra instanceof Error ? { error: extra.message, stack: extra.stack } : extra
-    const line = JSON.stringify({ t: new Date().toISOString(), level: l, msg, ...context.getStore(), ...(detail === undefined ? {} : { detail }) }) + '\n'
+    const line = JSON.stringify({ t: new Date().toISOString(), level: l, msg, ...(fields ?? context.getStore()), ...(detail === undefined ? {} : { detail }) }) + '\n'
     if (shown) write(line)
     if (captureFile) appendFileSync(captureFile, line)
   }

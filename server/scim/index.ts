@@ -118,8 +118,8 @@ export function scim(deps: ScimDeps) {
     // own parsers would buffer any size and skip application/scim+json.
     .onParse(() => DEFERRED)
     // Only reached if Elysia itself fails before a handler runs; still a SCIM error.
-    .onError(({ request, server, code, error }) =>
-      run({ request, server }, 'public', async () => {
+    .onError(({ request, server, set, code, error }) =>
+      run({ request, server, set }, 'public', async () => {
         if (code === 'NOT_FOUND') throw notFound('no SCIM endpoint at this path')
         if (code === 'PARSE') throw invalidSyntax('the request body could not be parsed')
         if (code === 'VALIDATION') throw invalidValue((error as Error).message)
@@ -128,21 +128,21 @@ export function scim(deps: ScimDeps) {
     )
 
   for (const route of routes) {
-    app = app.route(route.method, route.path, ({ request, server, params }) =>
+    app = app.route(route.method, route.path, ({ request, server, set, params }) =>
       route.auth === 'public'
-        ? run({ request, server }, 'public', (r) => route.handle(r, params as Record<string, string>))
-        : run({ request, server }, 'tenant', (r) => route.handle(r, params as Record<string, string>)),
+        ? run({ request, server, set }, 'public', (r) => route.handle(r, params as Record<string, string>))
+        : run({ request, server, set }, 'tenant', (r) => route.handle(r, params as Record<string, string>)),
     ) as unknown as typeof app
   }
   // Without these, GET /Users/.search would be GET /Users/{id} for an id ".search".
   for (const path of ['/Users/.search', '/Groups/.search']) {
     for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
-      app = app.route(method, path, ({ request, server }) => run({ request, server }, 'public', fallback)) as unknown as typeof app
+      app = app.route(method, path, ({ request, server, set }) => run({ request, server, set }, 'public', fallback)) as unknown as typeof app
     }
   }
   return app
-    .all('/', ({ request, server }) => run({ request, server }, 'public', fallback))
-    .all('/*', ({ request, server }) => run({ request, server }, 'public', fallback))
+    .all('/', ({ request, server, set }) => run({ request, server, set }, 'public', fallback))
+    .all('/*', ({ request, server, set }) => run({ request, server, set }, 'public', fallback))
 }
 
 /** A marker body: "not parsed here". */

@@ -40,8 +40,9 @@ export class ScimHttpError extends ScimError {
   }
 }
 
-export function toResponse(r: Reply): Response {
-  const headers = new Headers(r.headers)
+/** `hooked`: headers set outside the SCIM layer (the request id); the reply's own win. */
+export function toResponse(r: Reply, hooked?: Record<string, string>): Response {
+  const headers = new Headers(hooked ? { ...hooked, ...r.headers } : r.headers)
   if (r.body === undefined) return new Response(null, { status: r.status, headers })
   headers.set('content-type', SCIM_CONTENT_TYPE)
   return new Response(bodyText(r), { status: r.status, headers })

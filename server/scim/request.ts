@@ -43,6 +43,8 @@ export interface ScimRequest extends PublicRequest {
 export interface Ctx {
   request: Request
   server: { requestIP(r: Request): { address: string } | null } | null
+  /** Headers hooks set for the response (the request id): run() puts them on its own Response. */
+  set?: { headers: Record<string, unknown> }
 }
 
 /** What the SCIM plugin is built from. */
@@ -134,7 +136,7 @@ export function createRunner(deps: ScimDeps, base: string) {
       reply = errorReply(e, log, 'scim')
     }
     record(reply)
-    return toResponse(reply)
+    return toResponse(reply, takeHeaders(c.set))
 
     function record(reply: Reply) {
       if (state.audited) return
@@ -146,4 +148,19 @@ export function createRunner(deps: ScimDeps, base: string) {
   }
 
   return run
+}
+
+/**
+ * Moves what hooks put in Elysia's `set.headers` (the request id) onto our own Response.
+ * Given a Response while `set.headers` is not empty, Elysia copies it into a new one with
+ * the headers merged (~5 µs a request in a CPU profile); with it empty, ours goes out as is.
+ */
+function takeHeaders(set: Ctx['set']): Record<string, string> | undefined {
+  if (!set) return undefined
+  const out: Record<string, string> = {}
+  for (const k in set.headers) {
+    out[k] = String(set.headers[k])
+    delete set.headers[k]
+  }
+  return out
 }

@@ -31,6 +31,12 @@ test('lines written in a context carry it, across awaits, and what is annotated 
   ])
 })
 
+test('a line given its fields carries them instead of the current context', async () => {
+  const log = createLog('info', into)
+  await withLogContext({ requestId: 'r-current' }, async () => log.info('given', undefined, { requestId: 'r-given', organizationId: 'org-2' }))
+  expect(lines).toEqual([{ t: expect.any(String), level: 'info', msg: 'given', requestId: 'r-given', organizationId: 'org-2' }])
+})
+
 test('LOG_CAPTURE_FILE receives every level, whatever LOG_LEVEL shows', async () => {
   const file = join(tmpdir(), `capture-${crypto.randomUUID()}.jsonl`)
   const script = `import { createLog } from './server/log'; const l = createLog('error'); l.debug('d'); l.error('e')`

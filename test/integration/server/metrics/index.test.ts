@@ -203,3 +203,16 @@ test("the request hooks leave the console's pages to Bun as static routes (over 
     await server.stop()
   }
 })
+
+test('SCIM answers carry the request id on their own Response, errors and unknown paths included, beside their own headers', async () => {
+  const { app } = await testApp()
+  const { token } = await newOrg(app)
+  const list = await call(app, 'GET', `${SCIM}/Users`, { token, headers: { 'x-request-id': 'scim-list-1' } })
+  expect(list.status).toBe(200)
+  expect(list.headers.get('x-request-id')).toBe('scim-list-1')
+  expect(list.headers.get('content-type')).toStartWith('application/scim+json')
+  const denied = await call(app, 'GET', `${SCIM}/Users`, { token: 'scim_wrong', headers: { 'x-request-id': 'scim-401-1' } })
+  expect([denied.status, denied.headers.get('x-request-id'), denied.headers.get('www-authenticate')]).toEqual([401, 'scim-401-1', 'Bearer realm="scim", error="invalid_token"'])
+  const nowhere = await call(app, 'GET', `${SCIM}/Nowhere`, { token, headers: { 'x-request-id': 'scim-404-1' } })
+  expect([nowhere.status, nowhere.headers.get('x-request-id')]).toEqual([404, 'scim-404-1'])
+})
