@@ -1,8 +1,10 @@
 // The composition root of the HTTP server: builds each plugin from the dependencies it
 // uses. Tests call buildApp(deps).handle(new Request(...)).
 import { Elysia } from 'elysia'
+import { KnownCredentials } from './access-keys/known'
 import { admin } from './admin'
 import type { AuditBuffer } from './audit'
+import { authFailures } from './auth-failures'
 import type { Config } from './config'
 import type { Sql } from './db/client'
 import { consolePages, consoleSession } from './console'
@@ -23,6 +25,8 @@ export type Deps = {
 
 export function buildApp({ config, sql, temporal, log, audit }: Deps) {
   const observed = metrics({ config, sql, log, audit })
+  // One failed-auth budget for SCIM, the admin API and the console login; live credentials pass it.
+  authFailures(config, log).trust(new KnownCredentials(sql, config.ADMIN_TOKEN, log))
   // The request hooks (ids, access log, counts) are global and cover the routes mounted
   // after them; the console's pages stay static routes only if they come before the
   // request-time half (server/metrics/requests.ts).

@@ -8,10 +8,11 @@
 //
 // A shared egress address (an IdP's, a corporate NAT) is not locked out for the good
 // credentials behind it: a credential that succeeded in this process goes on to its usual
-// (cached) lookup whatever its address's count, and is forgotten the first time it fails.
-// A good credential this process has not seen yet waits for Retry-After like any other.
-// Neither answer tells more than 401 would: only a credential that already worked skips
-// the refusal, and the refusal itself costs no lookup whose timing could differ.
+// (cached) lookup whatever its address's count, and is forgotten the first time it fails;
+// one this process has not seen work yet goes on too when it is in the list of live
+// credentials (`trust`: server/access-keys/known.ts, read once an address is over budget).
+// Neither answer tells more than 401 would: only a valid credential skips the refusal,
+// and the refusal itself costs no lookup whose timing could differ.
 //
 // Per process, in bounded memory (each map keeps its most recently used keys): behind N
 // `serve` replicas a client gets up to N times the budget (README, "Running in production").
@@ -86,6 +87,8 @@ export class AuthFailures {
   private readonly proven = new Set<string>()
   /** Lookups of credentials not proven yet, while they run: by surface and fingerprint. */
   private readonly pending = new Map<string, Promise<unknown>>()
+  /** The live credentials, asked about a credential from an address over its budget. */
+  private known: { has(fingerprint: string): Promise<boolean> } | undefined
 
   constructor(
     readonly perMinute: number,
@@ -128,32 +131,42 @@ export class AuthFailures {
     if (same) return same
     const byCredential = this.credentials.wait(fingerprint)
     const byClient = client === null ? 0 : this.clients.wait(client)
-    if (byCredential > 0 || byClient > 0) {
+    if (byCredential > 0 || (byClient > 0 && !(await this.known?.has(fingerprint)))) {
       const retryAfter = Math.max(byCredential, byClient)
       const why = byCredential > 0 ? 'this credential has failed too often' : 'too many failed authentications from this client address'
       // The fingerprint's first characters tell one stale credential from many guesses; never the credential.
       this.log.warn(`${surface}: authentication refused (429)`, { ip, reason: byCredential > 0 ? 'credential' : 'client', fingerprint: fingerprint.slice(0, 12), retryAfter })
       throw refuse(retryAfter, `${why}; retry after ${retryAfter} s with a valid credential`)
     }
-    // Counted before the lookup, so concurrent requests with other credentials cannot all pass the check above.
-    this.count(fingerprint, client, 'fail')
+    const meanwhile = this.pending.get(flight) as Promise<T | undefined> | undefined // started while the list was read
+    if (meanwhile) return meanwhile
+    // Counted before the lookup, so concurrent requests with other credentials cannot all
+    // pass the check above. Not one the list let through: its refund would hand the
+    // address back a failure it never had to spend (it is counted if it misses after all).
+    const listed = byClient > 0
+    if (!listed) this.count(fingerprint, client, 'fail')
     const first = lookUp()
       .then(
         (found) => {
           if (found !== undefined) {
-            this.count(fingerprint, client, 'refund')
+            if (!listed) this.count(fingerprint, client, 'refund')
             this.prove(fingerprint)
-          }
+          } else if (listed) this.count(fingerprint, client, 'fail')
           return found
         },
         (e: unknown) => {
-          this.count(fingerprint, client, 'refund') // the database failed, not the credential
+          if (!listed) this.count(fingerprint, client, 'refund') // the database failed, not the credential
           throw e
         },
       )
       .finally(() => this.pending.delete(flight))
     this.pending.set(flight, first)
     return first
+  }
+
+  /** Lets a live credential from an address over its budget through (see the top of this file). */
+  trust(known: { has(fingerprint: string): Promise<boolean> }): void {
+    this.known = known
   }
 
   private prove(fingerprint: string): void {

@@ -17,7 +17,7 @@ export type Scope = (typeof SCOPES)[number]
 const PREFIX = 'sbk_'
 /** The shape of every key this service mints: anything else is refused without a lookup. */
 const KEY_FORMAT = /^sbk_[A-Za-z0-9_-]{43}$/
-const KEY_CHANNEL = 'access_keys'
+export const KEY_CHANNEL = 'access_keys'
 /** lastUsedAt is precise to this much: it is written at most once per interval per key. */
 const LAST_USED_RESOLUTION = '1 minute'
 
@@ -38,10 +38,14 @@ const holders = notifiedCache<KeyHolder>(KEY_CHANNEL, (holder, id) => holder.id 
 /** A new key: the answer is the only place the key itself ever appears. */
 export async function createKey(sql: Tx, input: Pick<AccessKey, 'name' | 'scopes' | 'organizationId'>): Promise<Omit<AccessKey, 'lastUsedAt'> & { key: string }> {
   const key = newToken(PREFIX)
+  // Notified too: every process's list of live credentials (./known.ts) takes the new one in.
   const [row] = await sql<Omit<AccessKey, 'lastUsedAt'>[]>`
-    insert into access_keys (name, scopes, organization_id, key_hash)
-    values (${input.name}, ${input.scopes}::text[], ${input.organizationId}, ${hashToken(key)})
-    returning id, name, scopes, organization_id, created_at`
+    with k as (
+      insert into access_keys (name, scopes, organization_id, key_hash)
+      values (${input.name}, ${input.scopes}::text[], ${input.organizationId}, ${hashToken(key)})
+      returning id, name, scopes, organization_id, created_at
+    )
+    select k.* from k, lateral (select pg_notify(${KEY_CHANNEL}, k.id::text)) n`
   return { ...row!, key }
 }
 

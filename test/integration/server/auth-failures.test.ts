@@ -82,3 +82,40 @@ describe('console login', () => {
     expect429(await from(ip, 'GET', SCIM_USERS, { token: badToken(300) }), 60 / BUDGET)
   })
 })
+
+/** Asks again until the answer has `status` (a notification between processes takes a moment), or 5 s pass. */
+async function settles(ask: () => Promise<Awaited<ReturnType<typeof reply>>>, status: number) {
+  let r = await ask()
+  for (const deadline = Date.now() + 5000; r.status !== status && Date.now() < deadline; r = await ask()) await Bun.sleep(50)
+  return r
+}
+
+describe('a replica that has not seen a credential work', () => {
+  test('lets a live one through from an address over its budget (SCIM token, ADMIN_TOKEN, a key made on another replica since); guesses still get 429', async () => {
+    // A second `serve` replica on the same database: nothing has proved valid on it yet.
+    const replica = await testApp({ env: { TRUSTED_PROXIES: '127.0.0.1', AUTH_FAILURES_PER_MINUTE: String(BUDGET) } })
+    const server = replica.app.listen({ port: 0, hostname: '127.0.0.1' })
+    const at = (ip: string, method: string, path: string, token: string) =>
+      fetch(`http://127.0.0.1:${server.server!.port}${path}`, { method, headers: { 'x-forwarded-for': ip, authorization: `Bearer ${token}` } }).then(reply)
+    try {
+      const ip = '203.0.113.50'
+      for (let i = 0; i < BUDGET; i++) expect((await at(ip, 'GET', SCIM_USERS, badToken(500 + i))).status).toBe(401)
+      expect429(await at(ip, 'GET', SCIM_USERS, badToken(599)), 60 / BUDGET)
+      expect((await at(ip, 'GET', SCIM_USERS, scimToken)).status).toBe(200)
+      expect((await at(ip, 'GET', ORGS, ADMIN_TOKEN)).status).toBe(200)
+      // Made on the first replica after this one read the list: the notification brings it in.
+      const made = (await from('198.51.100.3', 'POST', '/api/admin/v1/api-keys', { token: ADMIN_TOKEN, body: { name: 'fresh', scopes: ['admin'] } })).body
+      const fresh = made.key as string
+      expect((await settles(() => at(ip, 'GET', ORGS, fresh), 200)).status).toBe(200)
+      // Still refused unread: guesses.
+      expect429(await at(ip, 'GET', ORGS, 'sbk_' + 'x'.repeat(43)), 60 / BUDGET)
+      expect429(await at(ip, 'GET', SCIM_USERS, badToken(600)), 60 / BUDGET)
+      // A key revoked since: 401 once (it had worked here), then out of the list: 429.
+      expect((await from('198.51.100.3', 'DELETE', `/api/admin/v1/api-keys/${made.id}`, { token: ADMIN_TOKEN })).status).toBe(204)
+      expect((await at(ip, 'GET', ORGS, fresh)).status).toBe(401)
+      expect429(await settles(() => at(ip, 'GET', ORGS, fresh), 429), 60 / BUDGET)
+    } finally {
+      await server.stop(true)
+    }
+  })
+})

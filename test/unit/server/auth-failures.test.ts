@@ -95,8 +95,10 @@ describe('AuthFailures', () => {
     }
     const refuse = (retryAfter: number, message: string) => Object.assign(new Error(message), { retryAfter })
     const check = (ip: string | null, credential: string) => failures.check('test', ip, credential, lookUp(credential), refuse)
-    return { c, lines, check, lookUps: () => lookUps }
+    return { c, lines, check, lookUps: () => lookUps, failures }
   }
+
+  const sha256 = (text: string) => new Bun.CryptoHasher('sha256').update(text).digest('hex')
 
   test('past the budget an address is refused without a lookup; a proven credential from it still gets in; other addresses are not affected', async () => {
     const s = setup()
@@ -120,6 +122,23 @@ describe('AuthFailures', () => {
     s.c.advance(20_000)
     expect(await s.check('203.0.113.7', 'good-new')).toEqual({ who: 'good-new' })
     expect(await s.check('203.0.113.7', 'good-new')).toEqual({ who: 'good-new' })
+  })
+
+  test('with the list of live credentials, a good one not yet proven passes an address over budget, and gives the address nothing back', async () => {
+    const s = setup()
+    const listed = new Set([sha256('good-new'), sha256('bad-listed')])
+    let asked = 0
+    s.failures.trust({ has: async (fingerprint) => (asked++, listed.has(fingerprint)) })
+    for (let i = 0; i < 3; i++) await s.check('203.0.113.7', `bad-${i}`)
+    expect(asked).toBe(0) // not asked while the address is within its budget
+    expect(await s.check('203.0.113.7', 'good-new')).toEqual({ who: 'good-new' })
+    // Its success is no refund: the next guess is still refused, unread.
+    const before = s.lookUps()
+    await expect(s.check('203.0.113.7', 'bad-4')).rejects.toThrow('too many failed authentications from this client address')
+    expect(s.lookUps()).toBe(before)
+    // Listed, but its lookup misses (revoked since the list was read): looked up, answered as unknown.
+    expect(await s.check('203.0.113.7', 'bad-listed')).toBeUndefined()
+    expect(s.lookUps()).toBe(before + 1)
   })
 
   test('one credential failing from many addresses is refused by its own, smaller budget', async () => {
