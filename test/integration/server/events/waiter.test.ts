@@ -1,12 +1,11 @@
 // Waiting for an organization's next event: one statement per poll for every waiter of a
 // process, a wake as soon as the organization's sequence moves, and nothing else.
-import { afterAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import type { Tx } from '../../../../server/db/client'
 import { EventWaiter } from '../../../../server/events/waiter'
 import { createOrg, migratedSql } from '../../../support'
 
-const sql = await migratedSql()
-afterAll(() => sql.end())
+const sql = await migratedSql() // the suite's shared pool: never ended here
 
 /** The pool, counting the statements sent through it. */
 function counting(): { sql: Tx; statements: () => number } {
