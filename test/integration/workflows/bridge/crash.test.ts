@@ -15,24 +15,28 @@ const graph = new FakeGraph().populate(USERS)
 graph.pageSize = 100
 graph.delayMs = 150
 let child: ReturnType<typeof Bun.spawn> | undefined
+/** Every worker spawned: a test that fails halfway must not leave one polling after the suite. */
+const spawned: ReturnType<typeof Bun.spawn>[] = []
 
 beforeAll(async () => {
   h = await harness('crash', { worker: false })
 })
 
 afterAll(async () => {
-  child?.kill('SIGKILL')
+  for (const worker of spawned) worker.kill('SIGKILL')
   await h?.stop()
   graph.stop()
 })
 
 function spawnWorker() {
-  return Bun.spawn(['bun', 'server/main.ts', 'worker'], {
+  const worker = Bun.spawn(['bun', 'server/main.ts', 'worker'], {
     cwd: ROOT,
     env: { ...process.env, ...h.env, DATABASE_URL: process.env.DATABASE_URL!, LOG_LEVEL: 'error' },
     stdout: 'ignore',
     stderr: 'inherit',
   })
+  spawned.push(worker)
+  return worker
 }
 
 test('a worker killed mid-sync: the next one re-runs the sync, with no user lost or duplicated', async () => {
