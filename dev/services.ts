@@ -87,7 +87,7 @@ export async function startPostgres(opts: {
   /** Drop the database when stopping (a throwaway, e.g. one test run's). */
   dropOnStop?: boolean
 }): Promise<Running<{ url: string; kind: string }>> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, kind: 'DATABASE_URL', stop: async () => {} }
+  if (process.env.DATABASE_URL) return onGivenServer(process.env.DATABASE_URL, opts)
   const bin = postgresBinDir()
   const dir = opts.dataDir ?? join(DATA, 'postgres')
   if (!bin) return startPglite(opts.database)
@@ -128,6 +128,26 @@ export async function startPostgres(opts: {
     }
   }
   return { url: `postgres://postgres@127.0.0.1:${port}/${opts.database}`, kind: `local cluster (${dir})`, stop }
+}
+
+/**
+ * DATABASE_URL set: `dev` uses that database. A throwaway (`fresh`: the tests, a
+ * benchmark that seeds 200,000 users) is never that database: it gets its own, named
+ * `database`, on the same server.
+ */
+async function onGivenServer(url: string, opts: { database: string; fresh?: boolean; dropOnStop?: boolean }): Promise<Running<{ url: string; kind: string }>> {
+  if (!opts.fresh) return { url, kind: 'DATABASE_URL', stop: async () => {} }
+  const own = new URL(url)
+  own.pathname = `/${opts.database}`
+  try {
+    await createDatabase(url, opts.database, true)
+  } catch (e) {
+    throw new Error(`postgres: cannot create the throwaway database ${opts.database} on DATABASE_URL's server (${(e as Error).message}); grant its role CREATEDB, or unset DATABASE_URL to use a local cluster`)
+  }
+  const stop = async () => {
+    if (opts.dropOnStop) await withAdmin(url, (sql) => sql`drop database if exists ${sql(opts.database)} with (force)`)
+  }
+  return { url: own.toString(), kind: `DATABASE_URL's server, database ${opts.database}`, stop }
 }
 
 /**

@@ -73,3 +73,21 @@ test('a local cluster shared by several users stops with the last of them; one s
     rmSync(parent, { recursive: true, force: true })
   }
 }, 120_000)
+
+test('with DATABASE_URL set, dev uses that database, and a throwaway (tests, benchmarks) gets its own on the same server', async () => {
+  const given = process.env.DATABASE_URL!
+  expect((await startPostgres({ database: 'ignored' })).url).toBe(given)
+  const name = `throwaway_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
+  const pg = await startPostgres({ database: name, fresh: true, dropOnStop: true })
+  const own = new URL(pg.url)
+  expect(own.pathname).toBe(`/${name}`)
+  expect(own.host).toBe(new URL(given).host)
+  const sql = postgres(pg.url, { max: 1, onnotice: () => {} })
+  const [row] = await sql<{ tables: number }[]>`select count(*)::int as tables from information_schema.tables where table_schema = 'public'`
+  expect(row!.tables).toBe(0) // empty: not the database DATABASE_URL names
+  await sql.end()
+  await pg.stop()
+  const root = postgres(given, { max: 1, onnotice: () => {} })
+  expect(await root`select 1 from pg_database where datname = ${name}`).toHaveLength(0)
+  await root.end()
+})
