@@ -3,9 +3,12 @@
 // link-local, shared (CGNAT), multicast or cloud-metadata addresses. The check is on
 // the addresses the name resolves to, right before the request, and again on every
 // redirect (a public URL answering 302 to http://169.254.169.254/ is refused).
+// The connection then goes to a checked address, not to a second resolution of the name
+// (which DNS rebinding with a zero TTL would point at a private one): fetchPinned dials
+// the IP and keeps the name for the Host header, the TLS SNI and the certificate check
+// (Bun's fetch tls.serverName). Both users are pinned: outboundFetch (webhook deliveries)
+// and the bridge connectors (activities/connectors/http.ts, fetchPinned after the check).
 // OUTBOUND_ALLOW_PRIVATE=true (dev and the tests, whose fakes listen on loopback) lifts it.
-// A name that resolves differently between the check and the connection (DNS rebinding
-// with a zero TTL) is not caught: that needs the connection pinned to the checked address.
 import { lookup } from 'node:dns/promises'
 import { BlockList, isIP } from 'node:net'
 
@@ -32,8 +35,11 @@ export function isPrivateAddress(address: string): boolean {
   return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6')
 }
 
-/** Throws OutboundRefused unless `url` is http(s) and every address its host resolves to is public. */
-export async function assertPublicUrl(url: URL): Promise<void> {
+/**
+ * Throws OutboundRefused unless `url` is http(s) and every address its host resolves to is
+ * public; returns those addresses, the ones a connection may then go to (fetchPinned).
+ */
+export async function assertPublicUrl(url: URL): Promise<string[]> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundRefused(`${url.protocol} URLs are not allowed: use http or https`)
   const host = url.hostname.replace(/^\[|\]$/g, '')
   let addresses: string[]
@@ -47,6 +53,33 @@ export async function assertPublicUrl(url: URL): Promise<void> {
   }
   const refused = addresses.find(isPrivateAddress)
   if (refused) throw new OutboundRefused(`${host} resolves to ${refused}, a loopback, private or link-local address; only public addresses are allowed (OUTBOUND_ALLOW_PRIVATE=true lifts this in development)`)
+  return addresses
+}
+
+// Failures to connect, before anything was sent: the next checked address may answer.
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+/**
+ * fetch `url` over a connection to one of `addresses` (checked by assertPublicUrl), trying
+ * them in order while they cannot be reached. The server still sees the URL's name: in the
+ * Host header, the TLS SNI and the certificate check (tls.serverName).
+ */
+export async function fetchPinned(url: URL, init: BunFetchRequestInit, addresses: string[]): Promise<Response> {
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  if (isIP(host)) return fetch(url, init)
+  const headers = new Headers(init.headers)
+  headers.set('host', url.host)
+  const tls = url.protocol === 'https:' ? { ...init.tls, serverName: host } : init.tls
+  for (let i = 0; ; i++) {
+    const address = addresses[i]!
+    const pinned = new URL(url)
+    pinned.hostname = isIP(address) === 6 ? `[${address}]` : address
+    try {
+      return await fetch(pinned, { ...init, headers, tls })
+    } catch (e) {
+      if (i + 1 >= addresses.length || !UNREACHABLE.has((e as { code?: string }).code ?? '')) throw e
+    }
+  }
 }
 
 export interface OutboundOptions {
@@ -55,18 +88,18 @@ export interface OutboundOptions {
 }
 
 /**
- * fetch, with every hop checked. Redirects are followed by hand (at most 3): 307/308 keep
- * the method and body; 301/302/303 become a GET, except for a POST, which stops there
- * (a webhook delivery is not re-sent as a GET).
+ * fetch, with every hop checked and connected to a checked address. Redirects are followed
+ * by hand (at most 3): 307/308 keep the method and body; 301/302/303 become a GET, except
+ * for a POST, which stops there (a webhook delivery is not re-sent as a GET).
  */
 export async function outboundFetch(
-  input: string | URL, init: RequestInit, opts: OutboundOptions, check: (url: URL) => Promise<void> = assertPublicUrl,
+  input: string | URL, init: BunFetchRequestInit, opts: OutboundOptions, check: (url: URL) => Promise<string[]> = assertPublicUrl,
 ): Promise<Response> {
   let url = new URL(input)
   let request = init
   for (let hop = 0; ; hop++) {
-    if (!opts.allowPrivate) await check(url)
-    const res = await fetch(url, { ...request, redirect: 'manual' })
+    const hopInit = { ...request, redirect: 'manual' } as const
+    const res = opts.allowPrivate ? await fetch(url, hopInit) : await fetchPinned(url, hopInit, await check(url))
     const location = res.headers.get('location')
     if (res.status < 300 || res.status >= 400 || !location) return res
     const method = (request.method ?? 'GET').toUpperCase()

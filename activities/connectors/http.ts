@@ -1,7 +1,7 @@
 // The one HTTP path of every connector: timeouts, Retry-After, token refresh, and
 // errors that name the provider, the status and what the operator should check.
 import type { Provider } from '../../bridge/providers'
-import { assertPublicUrl, OutboundRefused } from '../../server/outbound'
+import { assertPublicUrl, fetchPinned, OutboundRefused } from '../../server/outbound'
 
 export class ConnectorError extends Error {
   override readonly name = 'ConnectorError'
@@ -143,9 +143,11 @@ export class Http {
   }
 
   private async attempt(url: string, spec: RequestSpec): Promise<{ status: number; headers: Headers; text: string }> {
+    // The connection goes to an address the check approved (fetchPinned), never to a fresh lookup of the name.
+    let addresses: string[] | null = null
     if (!this.options.allowPrivate) {
       try {
-        await assertPublicUrl(new URL(url))
+        addresses = await assertPublicUrl(new URL(url))
       } catch (e) {
         // Refused before anything was sent: nothing an internal address answers can reach lastError.
         if (e instanceof OutboundRefused) throw new ConnectorError(this.provider, `${describe(url, spec)} refused: ${e.message}; check the bridge settings`, { retryable: false })
@@ -155,13 +157,14 @@ export class Http {
     const timeout = AbortSignal.timeout(this.options.timeoutMs)
     const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout
     try {
-      const response = await fetch(url, {
+      const init: RequestInit = {
         method: spec.method ?? 'GET',
         headers: { accept: 'application/json', ...spec.headers },
         body: spec.body,
         signal,
         redirect: 'error', // a redirect could carry our Authorization header to another host
-      })
+      }
+      const response = await (addresses ? fetchPinned(new URL(url), init, addresses) : fetch(url, init))
       // Read inside the try: the timeout covers the body too.
       return { status: response.status, headers: response.headers, text: await response.text() }
     } catch (error) {
