@@ -3,7 +3,7 @@
 import { Elysia } from 'elysia'
 import { KnownCredentials } from './access-keys/known'
 import { admin } from './admin'
-import type { AuditBuffer } from './audit'
+import { type AuditBuffer, pruneEvents } from './audit'
 import { authFailures } from './auth-failures'
 import type { Config } from './config'
 import type { Sql } from './db/client'
@@ -11,7 +11,10 @@ import { consolePages, consoleSession } from './console'
 import { health } from './health'
 import type { Log } from './log'
 import { metrics } from './metrics'
+import type { Pruner } from './retention'
 import { scim } from './scim'
+import { pruneRuns } from '../bridge/store'
+import { pruneDeliveries } from '../webhook/store'
 import type { Temporal } from './temporal'
 
 export type Deps = {
@@ -41,3 +44,12 @@ export function buildApp({ config, sql, temporal, log, audit }: Deps) {
 }
 
 export type App = ReturnType<typeof buildApp>
+
+/** The tables `serve` prunes (server/retention.ts), with their configured retention. */
+export function pruners(config: Pick<Config, 'AUDIT_RETENTION_DAYS' | 'DELIVERY_RETENTION_DAYS' | 'RUN_RETENTION_DAYS'>): Pruner[] {
+  return [
+    { name: 'audit', rows: 'events', retentionDays: config.AUDIT_RETENTION_DAYS, prune: pruneEvents },
+    { name: 'webhooks', rows: 'deliveries', retentionDays: config.DELIVERY_RETENTION_DAYS, prune: pruneDeliveries },
+    { name: 'bridges', rows: 'runs', retentionDays: config.RUN_RETENTION_DAYS, prune: pruneRuns },
+  ]
+}

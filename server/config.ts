@@ -34,6 +34,9 @@ export const ConfigSchema = v.object({
   SCIM_RATE_LIMIT_PER_MINUTE: int(0, 1_000_000, 6000),
   AUTH_FAILURES_PER_MINUTE: int(0, 1_000_000, 30),
   AUDIT_RETENTION_DAYS: int(1, 3650, 90),
+  // Webhook deliveries and bridge runs older than these are pruned (server/retention.ts).
+  DELIVERY_RETENTION_DAYS: int(1, 3650, 30),
+  RUN_RETENTION_DAYS: int(1, 3650, 90),
   AUDIT_MAX_BODY_BYTES: int(256, 1024 * 1024, 64 * 1024),
   TRUSTED_PROXIES: v.optional(v.string(), ''),
   LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),

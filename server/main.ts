@@ -1,12 +1,13 @@
 #!/usr/bin/env bun
 // Process entry: config -> db -> app -> listen, and the CLI subcommands.
-import type { Deps } from './app'
-import { AuditBuffer, startRetention } from './audit'
+import { type Deps, pruners } from './app'
+import { AuditBuffer } from './audit'
 import { loadConfig, type Config } from './config'
 import { exitOnUncaught, onCrash } from './crash'
 import { connect, type ConnectOptions, ping } from './db/client'
 import { migrate } from './db/migrate'
 import { createLog, type Log } from './log'
+import { startRetention } from './retention'
 import { connectTemporal } from './temporal'
 
 const USAGE = `usage: scim-bridge <command>
@@ -57,7 +58,8 @@ async function serve(config: Config, log: Log): Promise<Stop> {
   const auditSql = connect(config.DATABASE_URL!, 1) // set: openDb checked it
   const audit = new AuditBuffer(auditSql, log, { maxBodyBytes: config.AUDIT_MAX_BODY_BYTES })
   onCrash(() => audit.close(900))
-  const stopRetention = startRetention(sql, log, config.AUDIT_RETENTION_DAYS)
+  // In serve, beside the API whose history it bounds; replicas pruning at once take disjoint rows or wait, never double-count.
+  const stopRetention = startRetention(sql, log, pruners(config))
   const deps: Deps = { config, sql, temporal, log, audit }
   const app = buildApp(deps).listen({ port: config.PORT, hostname: config.HOST })
   log.info('listening', { url: `http://${config.HOST}:${app.server!.port}`, publicUrl: config.PUBLIC_URL })

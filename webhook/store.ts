@@ -2,7 +2,8 @@
 // (bound to the endpoint id, as a bridge's credentials are) and shown once, at creation
 // or rotation. A new endpoint starts at the organization's latest event: it receives
 // what happens from then on (replay reaches further back).
-import type { Tx } from '../server/db/client'
+import { deleteInBatches } from '../server/db/batched-delete'
+import type { Sql, Tx } from '../server/db/client'
 import { decryptSecret, encryptSecret } from '../bridge/secrets'
 import type { WebhookRetry, WebhookState, WebhookStatus } from './messages'
 import { newWebhookSecret } from './sign'
@@ -171,4 +172,25 @@ export function listDeliveries(sql: Tx, endpointId: string, q: { limit: number; 
     from webhook_deliveries
     where endpoint_id = ${endpointId} ${q.before === undefined ? sql`` : sql`and id < ${q.before}::bigint`}
     order by id desc limit ${q.limit}`
+}
+
+/**
+ * Deletes deliveries older than `retentionDays`, oldest first, `batch` per statement (on
+ * webhook_deliveries_created); returns how many. An endpoint's last delivery stays
+ * whatever its age: its view shows it (endpointProgress). Replicas pruning at once take
+ * disjoint batches (skip locked), so none waits on another and each row is counted once.
+ */
+export function pruneDeliveries(sql: Sql, retentionDays: number, batch = 10_000): Promise<number> {
+  // By ctid (the rows just locked): joined on the key, the planner would rather hash the
+  // whole table than look up each of a large batch.
+  return deleteInBatches(batch, () => sql`
+    delete from webhook_deliveries
+    where ctid = any(array(
+      select o.ctid from webhook_deliveries o
+      where o.created_at < now() - make_interval(days => ${retentionDays})
+        and exists (select 1 from webhook_deliveries n where n.endpoint_id = o.endpoint_id and n.id > o.id)
+      order by o.created_at
+      limit ${batch}
+      for update skip locked
+    ))`)
 }

@@ -14,6 +14,11 @@ describe('config', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://h/db' }).CURSOR_SECRET).toBe('postgres://h/db')
   })
 
+  test('retention periods: audit events and bridge runs 90 days, webhook deliveries 30', () => {
+    expect(loadConfig({})).toMatchObject({ AUDIT_RETENTION_DAYS: 90, RUN_RETENTION_DAYS: 90, DELIVERY_RETENTION_DAYS: 30 })
+    expect(loadConfig({ RUN_RETENTION_DAYS: '365', DELIVERY_RETENTION_DAYS: '7' })).toMatchObject({ RUN_RETENTION_DAYS: 365, DELIVERY_RETENTION_DAYS: 7 })
+  })
+
   test('PUBLIC_URL follows PORT and loses its trailing slash', () => {
     expect(loadConfig({ PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080')
     expect(loadConfig({ PUBLIC_URL: 'https://scim.example.com/' }).PUBLIC_URL).toBe('https://scim.example.com')
@@ -43,6 +48,9 @@ describe('config', () => {
     ['METRICS_TOKEN', 'short', 'config: METRICS_TOKEN must be at least 16 characters (got "short")'],
     ['WORKER_METRICS_PORT', '0', 'config: WORKER_METRICS_PORT must be a port between 1 and 65535 (got "0")'],
     ['WORKER_METRICS_PORT', '9464x', 'config: WORKER_METRICS_PORT must be a port between 1 and 65535 (got "9464x")'],
+    ['DELIVERY_RETENTION_DAYS', '0', 'config: DELIVERY_RETENTION_DAYS must be an integer between 1 and 3650 (got "0")'],
+    ['DELIVERY_RETENTION_DAYS', '7d', 'config: DELIVERY_RETENTION_DAYS must be an integer between 1 and 3650 (got "7d")'],
+    ['RUN_RETENTION_DAYS', '3651', 'config: RUN_RETENTION_DAYS must be an integer between 1 and 3650 (got "3651")'],
   ])('%s=%s is refused with one line naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message)
   })
