@@ -173,8 +173,14 @@ describe('listEvents', () => {
     const orgId = await createOrg(sql)
     // An organization with a real history and fresh statistics, so the plan is the one
     // production gets rather than whatever a near-empty table happens to favour.
-    const createdAt = new Date()
-    await insertEvents(sql, Array.from({ length: 3_000 }, (_, i) => event(orgId, { userName: `u${i % 50}@x.test`, createdAt })))
+    // Calls a second apart, and other tenants' calls interleaved: in a table holding little
+    // but this organization (other tests prune theirs), a backward scan of the created_at
+    // index is the planner's honest choice, and this test failed on it.
+    const now = Date.now()
+    const others = await Promise.all([1, 2, 3].map(() => createOrg(sql)))
+    for (const org of [orgId, ...others]) {
+      await insertEvents(sql, Array.from({ length: 3_000 }, (_, i) => event(org, { userName: `u${i % 50}@x.test`, createdAt: new Date(now - i * 1000) })))
+    }
     await sql`analyze scim_events`
     const plan = async (query: string) => {
       const rows = await sql.unsafe(`explain ${query}`, [orgId])
