@@ -41,6 +41,23 @@ export async function ensureSearchAttributes(connection: Pick<ConnectionLike, 'o
   return missing
 }
 
+/** Starts a worker makes at once to ensure every row's workflow (Temporal's frontend takes these in parallel gladly). */
+export const STARTS_IN_FLIGHT = 16
+
+/**
+ * Runs `start` for every row, STARTS_IN_FLIGHT at a time: a worker with thousands of
+ * bridges and endpoints must not wait out thousands of round trips one after another.
+ * The first failure is thrown (the starts are idempotent: the next worker start retries).
+ */
+export async function startAll<R>(rows: readonly R[], start: (row: R) => Promise<void>): Promise<number> {
+  let next = 0
+  const lane = async () => {
+    while (next < rows.length) await start(rows[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(STARTS_IN_FLIGHT, rows.length) }, lane))
+  return rows.length
+}
+
 /**
  * Runs `act` on a workflow the server keeps one of per row (a bridge's, a webhook
  * endpoint's). One that is gone (terminated by hand) is started again from the row first.

@@ -140,8 +140,11 @@ export async function listRuns(sql: Sql, id: string, { limit, cursor }: { limit:
     select id, attempt, started_at, finished_at, outcome, created, updated, deactivated, unchanged, excluded, conflicts, conflict_samples,
       groups_created, groups_updated, groups_deleted, memberships_added, memberships_removed, error
     from bridge_runs where organization_id = ${row.organizationId} and bridge_id = ${row.id} ${after}
-    order by started_at desc, id desc limit ${limit}`
-  return { items, nextCursor: items.length === limit ? items.at(-1)!.id : null }
+    order by started_at desc, id desc limit ${limit + 1}`
+  // One row past the page says whether there is a next one. A cursor whose run retention
+  // has deleted since gives an empty page: every run older than it was past retention too.
+  const page = items.slice(0, limit)
+  return { items: page, nextCursor: items.length > limit ? page.at(-1)!.id : null }
 }
 
 /** The stored settings with `changes` merged over them, validated and sealed again. */

@@ -10,7 +10,7 @@ import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../..
 import { getOrganization } from '../organizations/store'
 import type { Config } from '../config'
 import type { Sql } from '../db/client'
-import { onWorkflow, type Temporal } from '../temporal'
+import { onWorkflow, startAll, type Temporal } from '../temporal'
 import type { BridgeRow } from '../../bridge/store'
 
 export type BridgeConfig = Pick<Config, 'SECRETS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>
@@ -51,8 +51,7 @@ export async function startBridgeWorkflow(client: Client, taskQueue: string, row
 export async function ensureBridgeWorkflows(client: Client, sql: Sql, taskQueue: string): Promise<number> {
   const rows = await sql<(BridgeRow & { organizationName: string })[]>`
     select b.*, o.name as organization_name from bridges b join organizations o on o.id = b.organization_id`
-  for (const row of rows) await startBridgeWorkflow(client, taskQueue, row, row.organizationName)
-  return rows.length
+  return startAll(rows, (row) => startBridgeWorkflow(client, taskQueue, row, row.organizationName))
 }
 
 export function scheduleOf(row: Pick<BridgeRow, 'intervalSeconds' | 'retry'>): Schedule {

@@ -17,7 +17,7 @@ import { InvalidInput, NotFound } from '../errors'
 import { eventId, seqOf } from '../events/feed'
 import { getOrganization } from '../organizations/store'
 import { assertPublicUrl, OutboundRefused } from '../outbound'
-import { onWorkflow, temporalUnavailable, type Temporal } from '../temporal'
+import { onWorkflow, startAll, temporalUnavailable, type Temporal } from '../temporal'
 import { send } from '../../webhook/send'
 import {
   createEndpoint, deleteEndpoint, type EndpointInput, type EndpointProgress, endpointProgress, type EndpointRow, findEndpoint, listDeliveries, listEndpoints, openSecret,
@@ -82,8 +82,7 @@ export async function startWebhookWorkflow(client: Client, taskQueue: string, ro
 export async function ensureWebhookWorkflows(client: Client, sql: Sql, taskQueue: string): Promise<number> {
   const rows = await sql<(EndpointRow & { organizationName: string })[]>`
     select e.*, o.name as organization_name from webhook_endpoints e join organizations o on o.id = e.organization_id`
-  for (const row of rows) await startWebhookWorkflow(client, taskQueue, row, row.organizationName)
-  return rows.length
+  return startAll(rows, (row) => startWebhookWorkflow(client, taskQueue, row, row.organizationName))
 }
 
 async function checkedUrl(deps: WebhookDeps, url: string): Promise<void> {

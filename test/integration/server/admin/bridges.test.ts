@@ -163,6 +163,8 @@ test('run history: newest first, paged by cursor', async () => {
   expect(first.body.items.map((r: { id: string }) => r.id)).toEqual(all.slice(0, 2).map((r) => r.id))
   const second = await h.api('GET', `/bridges/${bridge.id}/runs?limit=2&cursor=${first.body.nextCursor}`)
   expect(second.body).toEqual({ items: [all[2]], nextCursor: null })
+  // A full last page has no cursor to an empty one.
+  expect((await h.api('GET', `/bridges/${bridge.id}/runs?limit=3`)).body.nextCursor).toBeNull()
   expect(all[2]).toMatchObject({ outcome: 'succeeded', created: 3, conflicts: 0, conflictSamples: [] })
 })
 
