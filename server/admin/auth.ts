@@ -126,7 +126,8 @@ export function adminAuth(deps: AuthDeps) {
       async transform(caller: Caller) {
         const principal = await principalOf(deps, caller)
         if (!allows(principal, needed)) {
-          throw new ApiError(403, 'forbidden', `this route needs the ${needed} scope (or admin); this key has ${principal.scopes.join(', ')}: use a key that has it`)
+          const wanted = needed === 'admin' ? 'the admin scope' : `the ${needed} scope (or admin)`
+          throw new ApiError(403, 'forbidden', `this route needs ${wanted}; this key has ${principal.scopes.join(', ')}: use a key that has it`)
         }
       },
       // Static routes have no params at all.
