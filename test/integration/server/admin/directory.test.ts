@@ -178,6 +178,10 @@ describe('users and groups written through SCIM', () => {
     const last = events.filter((e: { type: string; data: { id: string } }) => e.type.startsWith('user.') && e.data.id === user.body.id).at(-1)
     expect(view).toEqual(last.data)
     expect(view).toMatchObject({ title: 'Manager', version: 2, displayName: 'Barbara Jensen' })
+    // Times in the one form of the whole API (JavaScript's ISO form), as the event's own occurredAt.
+    const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+    expect([view.createdAt, view.updatedAt, last.occurredAt]).toEqual([expect.stringMatching(ISO), expect.stringMatching(ISO), expect.stringMatching(ISO)])
+    expect(new Date(view.createdAt).getTime()).toBe(new Date(user.body.meta.created).getTime())
     expect((await get(`/users/${others[0]}`)).body.groups).toEqual([{ id: eng.body.id, displayName: 'Engineering' }])
 
     const group = await get(`/groups/${eng.body.id}`)
