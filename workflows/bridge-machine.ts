@@ -2,14 +2,14 @@
 // follow its attempts, obey the admin. `status` mirrors the bridges row (activities write
 // it and hand it back); `mode` is the admin's word and wins over it in every view. The
 // row and the BridgeState search attribute are kept in step with every change.
-import { CancellationScope, condition, isCancellation, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow'
+import { CancellationScope, condition, isCancellation, patched, proxyActivities, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow'
 import type { Activities } from '../activities'
 import type { StatusPatch } from '../activities/bridge-state'
 import type { AttemptReport, BridgeLabel, BridgeStatus, BridgeWorkflowInput, Schedule, SyncNowOptions } from '../bridge/messages'
 import { rescheduled, statusAfterFailure } from './bridge-rules'
 import { backoffOf, maxFailuresOf } from '../bridge/backoff'
 import { QUICK, SYNC_ACTIVITY } from './policies'
-import { bridgeDetails, type BridgeMemo, relabelled } from './metadata'
+import { bridgeDetails, type BridgeMemo, memoAfter } from './metadata'
 import { BRIDGE_ID, BRIDGE_PROVIDER, BRIDGE_STATE, ORGANIZATION_ID } from '../bridge/search-attributes'
 
 const { syncBridge } = proxyActivities<Activities>(SYNC_ACTIVITY)
@@ -78,7 +78,7 @@ export class BridgeMachine {
     this.inFlight = { syncId, scope: new CancellationScope() }
     try {
       const { status } = await this.inFlight.scope.run(() => syncBridge(input))
-      if (status.state === 'active' && this.memo) this.memo = { ...this.memo, lastSyncAt: new Date().toISOString() }
+      if (status.state === 'active') this.remember({ lastSyncAt: new Date().toISOString() })
       this.adopt(status)
       if (this.schedule !== schedule) await this.reschedule() // configured while it ran
     } catch (err) {
@@ -130,7 +130,7 @@ export class BridgeMachine {
   /** Settings and excluded emails are read from Postgres by every sync; the schedule lives here, the name in the memo. */
   configure(schedule: Schedule, label?: BridgeLabel): Promise<BridgeStatus> {
     this.schedule = schedule
-    if (label) this.memo = relabelled(this.memo, label)
+    if (label) this.remember({ name: label.name ?? undefined })
     this.touched()
     return this.reschedule()
   }
@@ -192,6 +192,17 @@ export class BridgeMachine {
     if (state === this.published) return
     upsertSearchAttributes([{ key: BRIDGE_STATE, value: state }])
     this.published = state
+  }
+
+  /**
+   * A change of the memo: this run's copy (the current details, the next run) and, so the
+   * Temporal UI's memo does not say "never" after a sync, the workflow's own. Runs started
+   * before this rule replay without the upsert. `undefined` removes a key.
+   */
+  private remember(changes: Partial<BridgeMemo>): void {
+    if (!this.memo) return
+    this.memo = memoAfter(this.memo, changes)
+    if (patched('memo-follows-changes')) upsertMemo(changes)
   }
 
   private adopt(status: BridgeStatus): void {

@@ -9,7 +9,7 @@
 // Organization and bridge names, URLs and IdP or receiver errors come from outside: they
 // are shown as plain text, never as markup. Pure functions: the server (start options)
 // and the workflows (current details) share them.
-import type { BridgeLabel, BridgeStatus } from '../bridge/messages'
+import type { BridgeStatus } from '../bridge/messages'
 import type { WebhookStatus } from '../webhook/messages'
 
 /** One line of plain text, at most `max` characters, every markdown-significant character escaped. */
@@ -41,11 +41,11 @@ export type BridgeMemo = {
 
 export const bridgeSummary = (memo: Pick<BridgeMemo, 'organization' | 'provider'>) => `${plain(memo.organization)} · ${plain(memo.provider)}`
 
-/** The memo after a rename: Temporal drops null memo values, so no name is no key. */
-export function relabelled(memo: BridgeMemo | undefined, { name }: BridgeLabel): BridgeMemo | undefined {
-  if (!memo) return memo
-  const { name: _old, ...rest } = memo
-  return name === null ? rest : { ...rest, name }
+/** The memo after `changes`, as upsertMemo leaves it: an undefined value removes its key. */
+export function memoAfter<M extends object>(memo: M, changes: Partial<M>): M {
+  const next: Record<string, unknown> = { ...memo, ...changes }
+  for (const [key, value] of Object.entries(changes)) if (value === undefined) delete next[key]
+  return next as M
 }
 
 export const bridgeStaticDetails = (bridge: { id: string; organizationId: string; provider: string }) =>

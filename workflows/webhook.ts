@@ -7,7 +7,7 @@
 // flight (what it already sent stays sent: delivery is at least once).
 import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, makeContinueAsNewFunc,
-  patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow'
 import type { Activities } from '../activities'
 import {
@@ -16,7 +16,7 @@ import {
 } from '../webhook/messages'
 import { ORGANIZATION_ID, WEBHOOK_ID, WEBHOOK_STATE } from '../webhook/search-attributes'
 import { QUICK } from './policies'
-import { webhookDetails, type WebhookMemo } from './metadata'
+import { memoAfter, webhookDetails, type WebhookMemo } from './metadata'
 
 const { saveWebhookStatus } = proxyActivities<Activities>(QUICK)
 
@@ -71,7 +71,10 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
   setHandler(replayWebhookUpdate, (afterSeq) => (inFlight?.cancel(), save({ cursorSeq: afterSeq })))
   setHandler(configureWebhookUpdate, (next, label) => {
     retry = next
-    if (label && memo) memo = { ...memo, url: label.url }
+    if (label && memo) {
+      memo = memoAfter(memo, { url: label.url })
+      if (patched('memo-follows-changes')) upsertMemo({ url: label.url }) // the Temporal UI's memo too
+    }
     describe()
     inFlight?.cancel() // the next attempt runs with the new backoff, to the new URL, at once
     return status

@@ -75,9 +75,14 @@ test('a bridge: "organization · provider" as summary, its name, state, last syn
   const renamed = await metadata(bridgeWorkflowId(id))
   expect(renamed.current).toContain('**Name:** Entra EU \\(prod\\)')
   expect(renamed.summary).toBe(synced.summary)
-  expect((await h.temporal.client.workflow.getHandle(bridgeWorkflowId(id)).describe()).memo).toMatchObject({ provider: 'microsoft-entra' })
+  // The workflow's memo (the Temporal UI shows it) follows too: the new name, the last sync.
+  const memo = async () => (await h.temporal.client.workflow.getHandle(bridgeWorkflowId(id)).describe()).memo as Record<string, unknown>
+  expect(await memo()).toMatchObject({ provider: 'microsoft-entra', name: 'Entra EU (prod)', lastSyncAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) })
+  // The workflow's clock when the sync returned, against the row's: the same moment, near enough.
+  expect(Math.abs(Date.parse((await memo()).lastSyncAt as string) - Date.parse(lastSyncAt))).toBeLessThan(5000)
   expect((await h.api('PATCH', `/bridges/${id}`, { name: null })).status).toBe(200)
   expect((await metadata(bridgeWorkflowId(id))).current).not.toContain('**Name:**')
+  expect(await memo()).not.toHaveProperty('name')
 }, 60_000)
 
 test('a webhook endpoint: "organization · webhook" as summary, its URL (no query), state, deliveries and failures as details', async () => {
@@ -105,6 +110,7 @@ test('a webhook endpoint: "organization · webhook" as summary, its URL (no quer
   const moved = await metadata(workflowId)
   expect(moved.current).toContain(`**URL:** ${shown(`${pathname.replace(/\/$/, '')}/moved`)}\n`)
   expect(moved.current).not.toContain('also-secret')
+  expect((await h.temporal.client.workflow.getHandle(workflowId).describe()).memo).toMatchObject({ url: `${receiver.url}/moved` })
   expect(moved.summary).toBe(delivered.summary)
   await scim('POST', '/Users', userBody())
   await eventually(async () => receiver.received.at(-1)?.path, (path) => path === '/hooks/moved', 'a delivery to the new URL')

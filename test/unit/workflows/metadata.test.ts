@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { bridgeDetails, bridgeSummary, plain, relabelled, webhookDetails, webhookMemo, webhookSummary } from '../../../workflows/metadata'
+import { type BridgeMemo, bridgeDetails, bridgeSummary, memoAfter, plain, webhookDetails, webhookMemo, webhookSummary } from '../../../workflows/metadata'
 
 describe('plain', () => {
   test('escapes what markdown would read as a link, HTML, emphasis, code or a heading', () => {
@@ -23,11 +23,12 @@ describe('bridge details', () => {
     expect(bridgeDetails({ ...memo, name: 'Okta *EU*' }, status)).toBe('Acme · okta\n\n- **Name:** Okta \\*EU\\*\n- **State:** active')
   })
 
-  test('a rename replaces the name; clearing it removes the key (Temporal drops null memo values)', () => {
-    const named = relabelled({ ...memo, name: 'Old', lastSyncAt: 'never' }, { name: 'New' })
+  test('a memo change merges like upsertMemo: a new value replaces, undefined removes the key', () => {
+    const before: BridgeMemo = { ...memo, name: 'Old', lastSyncAt: 'never' }
+    const named = memoAfter(before, { name: 'New' })
     expect(named).toEqual({ ...memo, name: 'New', lastSyncAt: 'never' })
-    expect(relabelled(named, { name: null })).toEqual({ ...memo, lastSyncAt: 'never' })
-    expect(relabelled(undefined, { name: 'x' })).toBeUndefined()
+    expect(memoAfter(named, { name: undefined })).toEqual({ ...memo, lastSyncAt: 'never' })
+    expect(before.name).toBe('Old') // not changed in place
   })
 
   test('a failing bridge: state, failures, next retry and the error as plain text', () => {
