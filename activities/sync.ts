@@ -109,7 +109,9 @@ export function createBridgeActivities(deps: BridgeActivityDeps) {
     const failure = classify(err)
     const consecutiveFailures = failuresBefore + 1
     const exhausted = consecutiveFailures >= input.maxConsecutiveFailures
-    const lastError = failure.nonRetryable ? `non-retryable: ${failure.message}` : failure.message
+    // As the admin reads it: the directory's words and what to check. Whether Temporal or the
+    // workflow waits for the next attempt is ours to know; nextSyncAt says when it comes.
+    const lastError = failure.message
     const retryInMs = exhausted ? null : (failure.retryAfterMs ?? backoffDelayMs(consecutiveFailures, input.backoff))
     let status: BridgeStatus
     try {
