@@ -3,6 +3,7 @@
 import { Elysia } from 'elysia'
 import { KnownCredentials } from './access-keys/known'
 import { admin } from './admin'
+import { MAX_WAIT_SECONDS } from './admin/feed'
 import { type AuditBuffer, pruneEvents } from './audit'
 import { authFailures } from './auth-failures'
 import type { Config } from './config'
@@ -44,6 +45,15 @@ export function buildApp({ config, sql, temporal, log, audit }: Deps) {
 }
 
 export type App = ReturnType<typeof buildApp>
+
+/**
+ * How `serve` listens. Bun closes a connection whose request is not answered within the
+ * idle timeout (Elysia sets 30 s): a feed long poll waits up to MAX_WAIT_SECONDS, and an
+ * admin action waiting on a busy worker can take as long; they must get their answer.
+ */
+export function listenOptions(config: Pick<Config, 'PORT' | 'HOST'>) {
+  return { port: config.PORT, hostname: config.HOST, idleTimeout: MAX_WAIT_SECONDS + 30 }
+}
 
 /** The tables `serve` prunes (server/retention.ts), with their configured retention. */
 export function pruners(config: Pick<Config, 'AUDIT_RETENTION_DAYS' | 'DELIVERY_RETENTION_DAYS' | 'RUN_RETENTION_DAYS'>): Pruner[] {

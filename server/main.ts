@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // Process entry: config -> db -> app -> listen, and the CLI subcommands.
-import { type Deps, pruners } from './app'
+import { type Deps, listenOptions, pruners } from './app'
 import { AuditBuffer } from './audit'
 import { loadConfig, type Config } from './config'
 import { exitOnUncaught, onCrash } from './crash'
@@ -61,7 +61,7 @@ async function serve(config: Config, log: Log): Promise<Stop> {
   // In serve, beside the API whose history it bounds; replicas pruning at once take disjoint rows or wait, never double-count.
   const stopRetention = startRetention(sql, log, pruners(config))
   const deps: Deps = { config, sql, temporal, log, audit }
-  const app = buildApp(deps).listen({ port: config.PORT, hostname: config.HOST })
+  const app = buildApp(deps).listen(listenOptions(config))
   log.info('listening', { url: `http://${config.HOST}:${app.server!.port}`, publicUrl: config.PUBLIC_URL })
   return async () => {
     await app.server?.stop() // stops accepting, lets in-flight requests finish

@@ -13,6 +13,9 @@ import { At, DirectoryGroupView, DirectoryUserView, EventId, IdParams, Limit, Or
 import { answers } from './openapi'
 
 
+/** The longest a feed request waits for events (`waitSeconds`); the server's idle timeout is above it (app.ts). */
+export const MAX_WAIT_SECONDS = 30
+
 const FeedQuery = v.object({
   after: v.optional(EventId),
   types: v.optional(
@@ -24,7 +27,7 @@ const FeedQuery = v.object({
     ),
   ),
   limit: Limit(1000, '100'),
-  waitSeconds: v.optional(v.pipe(v.string(), v.regex(/^\d{1,2}$/, 'must be 0 to 30'), v.transform(Number), v.maxValue(30, 'must be 0 to 30')), '0'),
+  waitSeconds: v.optional(v.pipe(v.string(), v.regex(/^\d{1,2}$/, `must be 0 to ${MAX_WAIT_SECONDS}`), v.transform(Number), v.maxValue(MAX_WAIT_SECONDS, `must be 0 to ${MAX_WAIT_SECONDS}`)), '0'),
 })
 
 const HistoryQuery = v.object({ cursor: v.optional(EventId), limit: Limit(200, '50') })
