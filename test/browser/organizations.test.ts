@@ -78,6 +78,9 @@ test('the organization list shows SCIM on/off, bridges with their worst state, a
     insert into bridges (organization_id, provider, settings_encrypted, interval_seconds, state) values
       (${org.id}, 'okta', 'x', 3600, 'active'), (${org.id}, 'google-workspace', 'x', 3600, 'failed'), (${org.id}, 'scim', 'x', 3600, 'paused')`
   const { page, context } = await s.loggedIn()
+  // Typed once the page has settled (its first list shown): on a loaded machine a box typed
+  // into while the app still mounted its page lost the text, and the search never ran.
+  await page.locator('table.list').waitFor()
   // Many organizations: the search narrows the list, and the URL keeps it.
   await page.getByLabel('Search by name').fill(name.toLowerCase())
   await page.waitForURL(/\?q=listed/)
