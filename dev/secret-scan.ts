@@ -19,6 +19,7 @@ export const SUITE_SECRETS: { name: string; value: string }[] = [
   { name: 'Okta API token (fake Okta)', value: '00okta-api-token' },
   { name: 'SCIM source bearer token (fake SCIM)', value: 'scim-bearer-token' },
   { name: 'rotated provider token (admin bridges test)', value: 'rotated-token' },
+  { name: 'Entra client secret (admin bridges test)', value: 'a-client-secret' },
 ]
 
 /** What we issue (server/organizations/token.ts, webhook/sign.ts) and provider private keys: any value of these is a secret. */

@@ -41,15 +41,15 @@ export const CreateBridge = v.intersect([BridgeOptions, providerSettings])
 export type CreateBridge = v.InferOutput<typeof CreateBridge>
 
 export type BridgePatch = v.InferOutput<typeof BridgePatch>
-/** A `retry` without its nulls (null resets a field to its default, so it is simply left out). */
-export function withoutNulls<R extends Record<string, number | null | undefined>>(retry: R): { [K in keyof R]?: number } {
-  return Object.fromEntries(Object.entries(retry).filter(([, value]) => value !== null && value !== undefined)) as { [K in keyof R]?: number }
+/** A record without its null (and undefined) fields: in a PATCH, null puts a field back to its default by leaving it out. */
+export function withoutNulls<R extends Record<string, unknown>>(record: R): { [K in keyof R]?: Exclude<R[K], null | undefined> } {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== null && value !== undefined)) as { [K in keyof R]?: Exclude<R[K], null | undefined> }
 }
 
 export const BridgePatch = v.object({
   /** null removes the name. */
   name: v.optional(v.nullable(Name)),
-  /** Merged over the stored settings: send only what changes (a new secret, a base URL). */
+  /** Merged over the stored settings: send only what changes (a new secret, a base URL); null takes an optional one out. */
   settings: v.optional(v.record(v.string(), v.unknown())),
   intervalSeconds: v.optional(seconds),
   excludedEmails: v.optional(ExcludedEmails),

@@ -156,7 +156,8 @@ function resealed(config: BridgeConfig, row: BridgeRow, changes: Record<string, 
   } catch {
     // Unreadable stored settings (invalid since, or sealed with another key): the PATCH must bring them all.
   }
-  const { settings } = checked(providerSettings, { provider: row.provider, settings: { ...stored, ...changes } })
+  // null takes a setting out (an optional base URL back to its default); a required one is then missing: 400.
+  const { settings } = checked(providerSettings, { provider: row.provider, settings: withoutNulls({ ...stored, ...changes }) })
   return sealSettings(row.id, settings, key)
 }
 

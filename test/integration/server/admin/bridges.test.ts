@@ -74,6 +74,21 @@ test('settings are encrypted at rest and their secrets never returned; PATCH mer
   expect(bad.body.error.message).toStartWith('settings.orgUrl: ')
   // A null resets a retry setting to its default.
   expect((await h.api('PATCH', `/bridges/${bridge.id}`, { retry: { maxConsecutiveFailures: null } })).body.retry.maxConsecutiveFailures).toBe(10)
+  // A null takes a setting out: a required one is then missing (400, nothing changed).
+  const missing = await h.api('PATCH', `/bridges/${bridge.id}`, { settings: { apiToken: null } })
+  expect([missing.status, missing.body.error.message]).toEqual([400, expect.stringMatching(/^settings\.apiToken: /)])
+  const [kept] = await h.sql<{ id: string; provider: 'okta'; settingsEncrypted: string }[]>`select id, provider, settings_encrypted from bridges where id = ${bridge.id}`
+  expect(openSettings(kept!, parseSecretsKey(SECRETS_KEY)).settings).toEqual({ orgUrl: okta.url, apiToken: 'rotated-token' })
+})
+
+test('a null takes an optional provider setting out, back to its default (a national cloud URL back to Microsoft Graph)', async () => {
+  const settings = { tenantId: 'acme.onmicrosoft.com', clientId: 'client', clientSecret: 'a-client-secret', graphBaseUrl: 'http://127.0.0.1:1/graph' }
+  const { orgId, bridge } = await createBridge(h, { provider: 'microsoft-entra', settings, intervalSeconds: 3600 })
+  expect(bridge.settings).toMatchObject({ graphBaseUrl: 'http://127.0.0.1:1/graph' })
+  const cleared = await h.api('PATCH', `/bridges/${bridge.id}`, { settings: { graphBaseUrl: null } })
+  expect(cleared.status).toBe(200)
+  expect(cleared.body.settings).toEqual({ tenantId: 'acme.onmicrosoft.com', clientId: 'client' })
+  await h.sql`delete from organizations where id = ${orgId}`
 })
 
 test('a bridge may have a name: set at create, renamed or removed by PATCH (null), never blank', async () => {
