@@ -38,9 +38,14 @@ export async function webhookWorkflow(input: WebhookWorkflowInput): Promise<void
   let memo = workflowInfo().memo as WebhookMemo | undefined
   // The current details (Temporal UI) add no command: they are answered by a query.
   const describe = () => setCurrentDetails(webhookDetails(memo, status, lastDelivery))
+  // The state search attribute is written when it moves, not after every delivery (each
+  // write is a command and an event). Runs started before this rule replay without it.
+  let published: WebhookState | null = null
   const publish = () => {
     describe()
+    if (status.state === published && patched('publish-state-changes-only')) return
     upsertSearchAttributes([{ key: WEBHOOK_STATE, value: status.state }])
+    published = status.state
   }
   upsertSearchAttributes([{ key: WEBHOOK_ID, value: endpointId }, { key: ORGANIZATION_ID, value: organizationId }])
   publish()

@@ -11,12 +11,10 @@
 // A read that fails keeps the last list, and is tried again after MAX_AGE_MS.
 import type { Sql } from '../db/client'
 import type { Log } from '../log'
-import { TOKEN_CHANNEL } from '../organizations/token'
+import { hashToken, TOKEN_CHANNEL } from '../organizations/token'
 import { KEY_CHANNEL } from './store'
 
 const MAX_AGE_MS = 30_000
-
-const fingerprint = (credential: string) => new Bun.CryptoHasher('sha256').update(credential).digest('hex')
 
 export class KnownCredentials {
   private fingerprints = new Set<string>()
@@ -48,7 +46,7 @@ export class KnownCredentials {
         union all
         select encode(key_hash, 'hex') from access_keys`
       const next = new Set(rows.map((r) => r.fingerprint))
-      if (this.adminToken) next.add(fingerprint(this.adminToken))
+      if (this.adminToken) next.add(hashToken(this.adminToken).toString('hex'))
       this.fingerprints = next
     } catch (e) {
       this.log.warn('auth: could not read the live credentials; good ones from an address over its failure budget wait like the rest', e)

@@ -59,6 +59,10 @@ test('every event reaches the endpoint once it exists, in order, signed; the del
 
   const log = await eventually(() => h.api('GET', `/webhooks/${endpoint.id}/deliveries`).then((r: Reply) => r.body.items), (items: any[]) => items.length >= 6, 'the delivery log')
   expect(log[0]).toMatchObject({ ok: true, responseStatus: 200, responseExcerpt: 'ok', eventType: 'user.deactivated' })
+  // The state search attribute is written when the state moves, not after each delivery.
+  const history = await h.temporal.client.workflow.getHandle(`webhook-${endpoint.id}`).fetchHistory()
+  const stateWrites = (history.events ?? []).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.WebhookState)
+  expect(stateWrites).toHaveLength(1) // at start; six deliveries later, still active
 })
 
 test('a receiver that is down gets every event, in order, once it is back', async () => {
